@@ -1,0 +1,182 @@
+"""Answers and citations, and the extractive answerer (the default: no language model).
+
+The extractive answerer quotes the one to three sentences of the retrieved passages that best
+answer the question. Each candidate sentence is scored by
+
+* its embedding similarity to the question (the model's notion of meaning: "set up" ~ "established"),
+* the share of the question's content words it contains (stemmed, so "discussions" ~ "discuss"),
+* a small bonus when the question asks *when* / *how many* and the sentence holds a date / number,
+
+and the answer abstains when the best sentence scores below ``abstain_below``: a threshold
+calibrated on the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .embeddings import Embedder
+    from .retrieve import Passage
+
+_WORD = re.compile(r"\w+")
+_YEAR_OR_DATE = re.compile(
+    r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(January|February|March|April|May|June|July|August|September|"
+    r"October|November|December)\b|\b\d{1,2}(st|nd|rd|th)? century\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)
+_STOP = frozenset(
+    "a an and are as at be by did do does for from had has have how in is it its of on or that the "
+    "their them they this to was were what when where which who whom whose why will with would".split()
+)
+WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: the exact sentence(s) quoted and where they are."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    passage: str
+    quote: str
+    start: int  # offsets of the quote in the article text
+    end: int
+    score: float
+    page: int | None = None
+
+
+@dataclass
+class Answer:
+    """What the assistant says, and why it can be trusted."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    standalone_question: str = ""  # the question as retrieved, after resolving a follow-up
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape shared by the CLI and the HTTP API."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    passage: Passage
+    start: int
+    end: int
+    text: str
+
+
+def abstention(question: str) -> str:
+    """The message given when the articles do not answer."""
+    return (
+        "The articles do not say. None of the indexed passages answers "
+        f"\u201c{question.strip()}\u201d closely enough to quote."
+    )
+
+
+class ExtractiveAnswerer:
+    """Picks the best sentences of the retrieved passages and cites each one."""
+
+    def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
+                 max_candidates: int = 16) -> None:
+        self.embedder = embedder
+        self.abstain_below = abstain_below
+        self.max_sentences = max_sentences
+        self.max_candidates = max_candidates
+
+    def score(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[tuple[float, _Candidate]]:
+        """Every candidate sentence with its score, best first."""
+        candidates = _candidates(passages, self.max_candidates)
+        if not candidates:
+            return []
+        semantic = self.embedder.embed([c.text for c in candidates]) @ vector
+        terms = _terms(question)
+        wants = _wants(question)
+        scored = []
+        for cand, sim in zip(candidates, semantic):
+            words = _terms(cand.text)
+            lexical = len(terms & words) / len(terms) if terms else 0.0
+            bonus = 1.0 if wants is not None and wants.search(cand.text) else 0.0
+            total = WEIGHTS["semantic"] * float(sim) + WEIGHTS["lexical"] * lexical + WEIGHTS["type"] * bonus
+            scored.append((total, cand))
+        scored.sort(key=lambda item: -item[0])
+        return scored
+
+    def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
+        scored = self.score(question, vector, passages)
+        if not scored or scored[0][0] < self.abstain_below:
+            return Answer(question=question, text=abstention(question), abstained=True)
+        best = scored[0][0]
+        chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - 0.05)]
+        citations, parts = [], []
+        for n, cand in enumerate(chosen, start=1):
+            chunk = cand.passage.chunk
+            score = next(s for s, c in scored if c is cand)
+            citations.append(Citation(
+                n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source, url=chunk.url,
+                published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start,
+                end=cand.end, score=round(score, 4), page=chunk.page,
+            ))
+            parts.append(f"{cand.text} [{n}]")
+        return Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
+
+
+def _candidates(passages: list[Passage], limit: int) -> list[_Candidate]:
+    """Sentences of the passages, best passage first, each sentence once."""
+    seen: set[tuple[str, int]] = set()
+    out: list[_Candidate] = []
+    for passage in passages:
+        chunk = passage.chunk
+        for start, end in chunk.sentences:
+            key = (chunk.article_id, start)
+            text = chunk.text[start - chunk.start : end - chunk.start]
+            if key in seen or len(_terms(text)) < 3:
+                continue  # headlines of two words and captions rarely answer anything
+            seen.add(key)
+            out.append(_Candidate(passage, start, end, text))
+            if len(out) == limit:
+                return out
+    return out
+
+
+def _terms(text: str) -> set[str]:
+    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return set(_stemmer().stemWords(words))
+
+
+@functools.cache
+def _stemmer():  # noqa: ANN202 - a Stemmer.Stemmer, imported lazily
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _wants(question: str) -> re.Pattern[str] | None:
+    """The pattern an answer to this kind of question usually contains, if any."""
+    q = question.lower()
+    if re.search(r"\bwhen\b|\bwhat (year|date|century|decade)\b|\bwhich year\b", q):
+        return _YEAR_OR_DATE
+    if re.search(r"\bhow (many|much|long|old|far)\b", q):
+        return _NUMBER
+    return None

@@ -1,0 +1,144 @@
+"""The Assistant: the one object behind the CLI, the HTTP API and the chat UI.
+
+``Assistant.from_settings()`` is the composition root: it builds the store, the embedding
+model, the lexical index, the retriever and the answerer, and nothing else builds them.
+``ask()`` is the blocking form of ``stream()``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .answer import Answer, ExtractiveAnswerer
+from .config import Settings
+from .embeddings import Embedder
+from .errors import ArticleNotFound, BadQuestion
+from .ingest import Ingester, IngestReport
+from .lexical import LexicalIndex
+from .retrieve import Filters, Retriever
+from .store import ArticleRecord, Store
+
+Message = dict[str, str]  # {"role": "user" | "assistant", "content": "..."}
+
+
+@dataclass(frozen=True)
+class Event:
+    """One step of a streamed answer.
+
+    ``kind`` is ``"question"`` (the standalone question retrieved for), ``"delta"`` (a piece
+    of answer text), ``"citations"`` (the list of citation dicts) or ``"done"`` (the whole
+    :class:`Answer` in ``answer``).
+    """
+
+    kind: str
+    text: str = ""
+    citations: list[dict[str, Any]] = field(default_factory=list)
+    answer: Answer | None = None
+
+
+class Assistant:
+    """Ingest articles, and answer questions about them with citations."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, lexical: LexicalIndex) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+        self.lexical = lexical
+        self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
+        self.answerer = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Assistant:
+        settings = settings or Settings.from_env()
+        store = Store.open(settings.index_dir, settings.chroma_url, settings.collection)
+        embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        lexical = LexicalIndex(settings.index_dir / "lexical")
+        return cls(settings, store, embedder, lexical)
+
+    # ---- articles ------------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path | str] | None = None, sync: bool = False,
+               on_progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Bring the index up to date with files and directories (default: the corpus)."""
+        targets = [Path(p) for p in paths] if paths else [self.settings.corpus_dir]
+        report = Ingester(self.settings, self.store, self.embedder).ingest(targets, sync, on_progress)
+        self.lexical.invalidate()
+        return report
+
+    def ensure_index(self) -> IngestReport | None:
+        """Build the index from the corpus when it is empty (first use); else do nothing."""
+        if self.store.articles.count() > 0:
+            return None
+        return self.ingest()
+
+    def articles(self) -> list[ArticleRecord]:
+        return sorted(self.store.article_records().values(), key=lambda a: (a.published, a.title), reverse=True)
+
+    def article(self, article_id: str) -> ArticleRecord:
+        record = self.store.get_article(article_id)
+        if record is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}; list them with `assistant articles`")
+        return record
+
+    def delete(self, article_id: str) -> ArticleRecord:
+        record = self.article(article_id)
+        self.store.delete_article(article_id)
+        self.lexical.invalidate()
+        return record
+
+    # ---- questions -----------------------------------------------------------------------
+
+    def ask(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
+            filters: Filters | None = None) -> Answer:
+        """Answer a question (and its conversation so far) from the indexed articles."""
+        answer = None
+        for event in self.stream(question, history, k, filters):
+            if event.kind == "done":
+                answer = event.answer
+        assert answer is not None  # stream() always ends with "done"
+        return answer
+
+    def stream(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
+               filters: Filters | None = None) -> Iterator[Event]:
+        """Answer as events: the standalone question, text deltas, the citations, then done."""
+        from .conversation import standalone_question
+
+        question = self._check(question)
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        standalone = standalone_question(question, history or [])
+        yield Event("question", text=standalone)
+        vector = self.embedder.embed([standalone])[0]
+        timings["embed"] = _ms(started)
+        mark = time.perf_counter()
+        passages = self.retriever.search(standalone, k or self.settings.k, filters, vector)
+        timings["retrieve"] = _ms(mark)
+        mark = time.perf_counter()
+        answer = self.answerer.answer(standalone, vector, passages)
+        answer.question, answer.standalone_question = question, standalone
+        timings["answer"] = _ms(mark)
+        timings["total"] = _ms(started)
+        answer.timings_ms = timings
+        yield Event("delta", text=answer.text)
+        yield Event("citations", citations=answer.to_dict()["citations"])
+        yield Event("done", answer=answer)
+
+    def _check(self, question: str) -> str:
+        if not isinstance(question, str):
+            raise BadQuestion("the question must be text")
+        cleaned = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in question).strip()
+        if not cleaned:
+            raise BadQuestion("the question is empty; ask something about the articles")
+        if len(cleaned) > self.settings.max_question_chars:
+            raise BadQuestion(
+                f"the question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}"
+            )
+        return cleaned
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000.0

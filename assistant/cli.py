@@ -1,0 +1,153 @@
+"""The ``assistant`` command: a thin adapter over :class:`assistant.Assistant`.
+
+Errors become one line on stderr and a non-zero exit code: 1 for an error, 2 for bad usage,
+3 when an ingest partly failed (some files could not be read; the others were ingested).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from .config import Settings
+from .errors import AssistantError
+
+if TYPE_CHECKING:
+    from .answer import Answer
+    from .assistant import Assistant
+    from .ingest import IngestReport
+
+EXIT_ERROR, EXIT_USAGE, EXIT_PARTLY_FAILED = 1, 2, 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="assistant", description="Ask questions of news articles.")
+    parser.add_argument("--index", type=Path, help="index directory (default: index/, or ASSISTANT_INDEX_DIR)")
+    parser.add_argument("--corpus", type=Path, help="corpus directory (default: corpus/)")
+    parser.add_argument("--chroma-url", help="use a Chroma server instead of the index directory")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="add or update articles (default: the corpus)")
+    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("--sync", action="store_true", help="remove articles whose files are gone")
+    ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    ask = commands.add_parser("ask", help="answer a question; without one, read questions from stdin")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON (one line per question)")
+    ask.add_argument("-k", type=int, help="passages to retrieve")
+    ask.add_argument("--source", help="only articles from this source")
+    ask.add_argument("--after", help="only articles published on or after this date (YYYY-MM-DD)")
+    ask.add_argument("--before", help="only articles published on or before this date (YYYY-MM-DD)")
+
+    articles = commands.add_parser("articles", help="list indexed articles")
+    articles.add_argument("--json", action="store_true")
+
+    delete = commands.add_parser("delete", help="remove an article from the index")
+    delete.add_argument("article_id")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    try:
+        settings = Settings.from_env(
+            index_dir=args.index, corpus_dir=args.corpus, chroma_url=args.chroma_url
+        )
+        from .assistant import Assistant
+
+        assistant = Assistant.from_settings(settings)
+        return _COMMANDS[args.command](assistant, args, stdin, stdout)
+    except AssistantError as exc:
+        print(f"assistant: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+def _ingest(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    report = assistant.ingest(args.paths or None, sync=args.sync)
+    if args.json:
+        print(json.dumps(report.to_dict(), ensure_ascii=False), file=out)
+    else:
+        _print_report(report, out)
+    return EXIT_PARTLY_FAILED if report.partly_failed else 0
+
+
+def _print_report(report: IngestReport, out: TextIO) -> None:
+    for label, entries in (("added", report.added), ("updated", report.updated),
+                           ("removed", report.removed), ("duplicate", report.duplicates)):
+        for entry in entries:
+            reason = f": {entry.reason}" if entry.reason else ""
+            print(f"{label:9} {entry.key} ({entry.title}){reason}", file=out)
+    for entry in report.failed:
+        print(f"failed    {entry.reason}", file=out)
+    print(report.summary(), file=out)
+
+
+def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    from .retrieve import Filters
+
+    filters = Filters(args.source, args.after, args.before)
+    assistant.ensure_index()
+    if args.question is not None:
+        answer = assistant.ask(args.question, k=args.k, filters=filters)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _readable(answer), file=out)
+        return 0
+    status = 0
+    for line in stdin:  # batch mode: models load once, one answer per line
+        if not line.strip():
+            continue
+        try:
+            result = assistant.ask(line.rstrip("\n"), k=args.k, filters=filters).to_dict()
+        except AssistantError as exc:
+            result, status = {"question": line.rstrip("\n"), "error": str(exc)}, EXIT_ERROR
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), file=out, flush=True)
+        else:
+            print(result.get("answer", result.get("error")), file=out, flush=True)
+    return status
+
+
+def _readable(answer: Answer) -> str:
+    lines = [answer.text]
+    if answer.standalone_question and answer.standalone_question != answer.question:
+        lines.insert(0, f"(understood as: {answer.standalone_question})")
+    if answer.citations:
+        lines.append("")
+        lines.append("Sources:")
+    for c in answer.citations:
+        where = ", ".join(x for x in (c.source, c.published, c.url) if x)
+        lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
+        lines.append(f"    \u201c{c.quote}\u201d (characters {c.start}-{c.end})")
+    return "\n".join(lines)
+
+
+def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    records = assistant.articles()
+    if args.json:
+        rows = [{k: v for k, v in vars(r).items() if k != "text"} for r in records]
+        print(json.dumps(rows, ensure_ascii=False), file=out)
+        return 0
+    for r in records:
+        print(f"{r.id}  {r.published or '----------':10}  {r.chunks:3} chunks  {r.title} ({r.source or r.key})", file=out)
+    print(f"{len(records)} articles", file=out)
+    return 0
+
+
+def _delete(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    record = assistant.delete(args.article_id)
+    print(f"deleted {record.id} ({record.title})", file=out)
+    return 0
+
+
+_COMMANDS = {"ingest": _ingest, "ask": _ask, "articles": _articles, "delete": _delete}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

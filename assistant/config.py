@@ -1,0 +1,107 @@
+"""Settings: one typed object, read once, failing loudly.
+
+Every field has a default and a one-line description. Environment variables are read here and
+nowhere else, from a mapping passed in (so tests hand in a dict): ``ASSISTANT_<FIELD>``, e.g.
+``ASSISTANT_INDEX_DIR=/srv/index``. A malformed value raises :class:`ConfigError` naming the
+variable, the value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+ENV_PREFIX = "ASSISTANT_"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+def _setting(default: object, help: str) -> typing.Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the assistant can be told. Build with ``Settings(...)`` or ``Settings.from_env()``."""
+
+    index_dir: Path = _setting(Path("index"), "Directory of the embedded Chroma index.")
+    corpus_dir: Path = _setting(Path("corpus"), "Directory of articles ingested by default.")
+    chroma_url: str = _setting("", "URL of a Chroma server (http://host:8000); empty uses index_dir.")
+    collection: str = _setting("news", "Name prefix of the Chroma collections.")
+    embedding_model: str = _setting(
+        DEFAULT_MODEL, "sentence-transformers model name or path; the default ships in a package."
+    )
+    embedding_batch_size: int = _setting(64, "Chunks embedded per batch during ingest.")
+    chunk_chars: int = _setting(600, "Target chunk size in characters (whole sentences).")
+    chunk_overlap_chars: int = _setting(150, "Characters of whole sentences repeated between chunks.")
+    k: int = _setting(5, "Passages retrieved per question.")
+    candidates: int = _setting(30, "Candidates each retriever (dense, lexical) returns before fusion.")
+    rrf_k: int = _setting(60, "Reciprocal rank fusion constant.")
+    max_sentences: int = _setting(3, "Most sentences quoted in an extractive answer.")
+    abstain_below: float = _setting(0.30, "Abstain when the best sentence scores below this.")
+    near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
+    max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
+    max_question_chars: int = _setting(2000, "Longest question accepted.")
+    progress: bool = _setting(True, "Show a progress bar on long ingests.")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: typing.Any) -> Settings:
+        """Settings from ``ASSISTANT_*`` variables, then explicit overrides (e.g. from CLI flags).
+
+        Example: ``Settings.from_env({"ASSISTANT_K": "8"}).k == 8``
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, typing.Any] = {}
+        hints = typing.get_type_hints(cls)
+        for f in fields(cls):
+            name = ENV_PREFIX + f.name.upper()
+            if name in environ:
+                values[f.name] = _parse(name, environ[name], hints[f.name])
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.type in ("Path", Path) and not isinstance(value, Path):
+                object.__setattr__(self, f.name, Path(value))
+        positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")
+        if not 0 <= self.chunk_overlap_chars < self.chunk_chars:
+            raise ConfigError(
+                f"chunk_overlap_chars={self.chunk_overlap_chars}: must be >= 0 and below "
+                f"chunk_chars ({self.chunk_chars})"
+            )
+
+    def replace(self, **changes: typing.Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+    @staticmethod
+    def describe() -> list[tuple[str, str, str]]:
+        """(variable, default, help) for every setting, for docs and ``--help``."""
+        return [
+            (ENV_PREFIX + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
+        ]
+
+
+def _parse(name: str, raw: str, kind: typing.Any) -> typing.Any:
+    if isinstance(kind, types.UnionType):
+        kind = next(t for t in typing.get_args(kind) if t is not type(None))
+    try:
+        if kind is bool:
+            lowered = raw.strip().lower()
+            if lowered not in ("1", "0", "true", "false", "yes", "no", "on", "off"):
+                raise ValueError
+            return lowered in ("1", "true", "yes", "on")
+        return kind(raw)
+    except ValueError:
+        allowed = {bool: "true or false", int: "an integer", float: "a number"}.get(kind, "text")
+        raise ConfigError(f"{name}={raw!r}: expected {allowed}") from None

@@ -1,0 +1,244 @@
+"""Incremental, idempotent ingestion: load -> chunk -> embed -> store.
+
+* An article whose content hash (text, metadata and the chunking/embedding settings) matches
+  the stored one is skipped, so running the same ingest twice changes nothing.
+* A changed article replaces its old version; a near-duplicate of another indexed article (the
+  same wire story under another name, or an updated version of it) is reported and not indexed
+  twice: the later-published version is kept.
+* ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone).
+* One ingest at a time per index (a file lock); leftovers of an interrupted ingest are removed
+  before anything else, so a crash is repaired by running the ingest again.
+* Every bad file or line is reported with its reason; the good ones are ingested regardless.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .articles import Article, find_files, load_file
+from .chunking import Chunk, chunk_text
+from .errors import IngestLocked, LoadError
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .embeddings import Embedder
+    from .store import Store
+
+CHUNKER_VERSION = "1"
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an ingest report."""
+
+    title: str
+    key: str
+    id: str = ""
+    reason: str = ""
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, article by article."""
+
+    added: list[Entry] = field(default_factory=list)
+    updated: list[Entry] = field(default_factory=list)
+    unchanged: list[Entry] = field(default_factory=list)
+    removed: list[Entry] = field(default_factory=list)
+    duplicates: list[Entry] = field(default_factory=list)
+    failed: list[Entry] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def partly_failed(self) -> bool:
+        return bool(self.failed)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line, e.g. ``2 added, 0 updated, 5 unchanged, 0 removed, 1 duplicate, 1 failed``."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.duplicates)} duplicate, {len(self.failed)} failed "
+            f"({self.chunks} chunks in {self.seconds:.1f} s)"
+        )
+
+
+@dataclass
+class _Pending:
+    article: Article
+    content_hash: str
+    chunks: list[Chunk]
+    replaces: bool
+
+
+def content_hash(article: Article, settings: Settings) -> str:
+    """A digest of everything that decides an article's chunks and vectors."""
+    parts = [
+        article.title, article.text, article.source, article.url, article.published, article.author,
+        repr(article.pages), settings.embedding_model, str(settings.chunk_chars),
+        str(settings.chunk_overlap_chars), CHUNKER_VERSION,
+    ]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+def shingle_overlap(a: str, b: str, size: int = 5) -> float:
+    """Jaccard overlap of the two texts' word 5-grams, 0..1.
+
+    Example: ``shingle_overlap("a b c d e f", "a b c d e f")`` -> ``1.0``
+    """
+    def shingles(text: str) -> set[tuple[str, ...]]:
+        words = _WORD.findall(text.lower())
+        return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
+
+    sa, sb = shingles(a), shingles(b)
+    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+class Ingester:
+    """Brings an index up to date with a set of files."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+        self.settings = settings
+        self.store = store
+        self.embedder = embedder
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        sync: bool = False,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files and directories; see the module docstring for the rules."""
+        from filelock import FileLock, Timeout
+
+        lock_dir = self.settings.index_dir
+        lock_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            with FileLock(str(lock_dir / ".ingest.lock"), timeout=0):
+                return self._ingest(list(paths), sync, on_progress)
+        except Timeout:
+            raise IngestLocked(
+                f"another ingest is running on {lock_dir}; wait for it to finish and try again"
+            ) from None
+
+    def _ingest(self, paths: list[Path], sync: bool, on_progress: Callable | None) -> IngestReport:
+        started = time.perf_counter()
+        report = IngestReport()
+        orphans = self.store.orphan_chunk_ids()
+        if orphans:
+            self.store.delete_chunks(orphans)
+        existing = self.store.article_records()
+        files, errors = find_files(paths)
+        report.failed += [Entry(title="", key=e.path, reason=str(e)) for e in errors]
+        seen: set[str] = set()
+        loaded_files: set[str] = set()
+        batch: list[_Pending] = []
+        for done, path in enumerate(self._progress(files), start=1):
+            for article in self._load(path, report, loaded_files):
+                seen.add(article.id)
+                pending = self._plan(article, existing, report)
+                if pending:
+                    batch.append(pending)
+                if sum(len(p.chunks) for p in batch) >= 4 * self.settings.embedding_batch_size:
+                    self._flush(batch, report)
+                    batch = []
+            if on_progress:
+                on_progress(done, len(files))
+        self._flush(batch, report)
+        if sync:
+            self._sync(existing, seen, loaded_files, report)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def _progress(self, files: list[Path]) -> Iterable[Path]:
+        if not self.settings.progress or len(files) < 20:
+            return files
+        from tqdm import tqdm
+
+        return tqdm(files, desc="ingest", unit="file", disable=None)
+
+    def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> list[Article]:
+        try:
+            loaded = load_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+        except LoadError as exc:
+            report.failed.append(Entry(title="", key=exc.path, reason=str(exc)))
+            return []
+        report.failed += [Entry(title="", key=e.path, reason=str(e)) for e in loaded.errors]
+        if loaded.articles:
+            loaded_files.add(loaded.articles[0].key.split("#")[0])
+        return loaded.articles
+
+    def _plan(self, article: Article, existing: dict, report: IngestReport) -> _Pending | None:
+        digest = content_hash(article, self.settings)
+        old = existing.get(article.id)
+        if old is not None and old.content_hash == digest:
+            report.unchanged.append(Entry(article.title, article.key, article.id))
+            return None
+        chunks = chunk_text(
+            article.id, article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars, digest
+        )
+        if not chunks:
+            report.failed.append(Entry(article.title, article.key, article.id, "no text to index"))
+            return None
+        return _Pending(article, digest, chunks, replaces=old is not None)
+
+    def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+        if not batch:
+            return
+        texts = [f"{p.article.title}\n{c.text}" for p in batch for c in p.chunks]
+        vectors = self.embedder.embed(texts)
+        offset = 0
+        for pending in batch:
+            n = len(pending.chunks)
+            self._store(pending, vectors[offset : offset + n], report)
+            offset += n
+
+    def _store(self, pending: _Pending, vectors, report: IngestReport) -> None:  # noqa: ANN001
+        article = pending.article
+        entry = Entry(article.title, article.key, article.id)
+        twin = self._near_duplicate(article, vectors)
+        if twin is not None and twin.published >= article.published:
+            reason = f"near-duplicate of '{twin.title}' ({twin.key}); not indexed twice"
+            report.duplicates.append(Entry(article.title, article.key, article.id, reason))
+            return
+        if twin is not None:
+            self.store.delete_article(twin.id)
+            report.removed.append(
+                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}")
+            )
+        if pending.replaces:
+            self.store.delete_article(article.id)
+        self.store.put_article(article, pending.content_hash, pending.chunks, vectors)
+        report.chunks += len(pending.chunks)
+        (report.updated if pending.replaces else report.added).append(entry)
+
+    def _near_duplicate(self, article: Article, vectors):  # noqa: ANN001, ANN202
+        mean = vectors.mean(axis=0)
+        for other_id, similarity in self.store.similar_articles(mean, n=3):
+            if other_id == article.id or similarity < 0.9:
+                continue
+            other = self.store.get_article(other_id)
+            if other and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate:
+                return other
+        return None
+
+    def _sync(self, existing: dict, seen: set[str], loaded_files: set[str], report: IngestReport) -> None:
+        for record in existing.values():
+            if record.id in seen:
+                continue
+            file_key = record.key.split("#")[0]
+            path = Path(file_key)
+            path = path if path.is_absolute() else self.settings.corpus_dir / path
+            if not path.exists() or file_key in loaded_files:
+                self.store.delete_article(record.id)
+                report.removed.append(Entry(record.title, record.key, record.id, "file is gone"))

@@ -1,0 +1,166 @@
+"""The lexical (BM25) index: derived from Chroma, persisted beside it, rebuilt when stale.
+
+BM25 comes from ``bm25s`` (sparse matrices in NumPy/SciPy: hundreds of times faster than the
+pure-Python ``rank_bm25`` and saved to disk as plain arrays) with Snowball stemming from
+PyStemmer. Each build is written to a new directory named after the store's stamp and
+renamed into place, so a crash mid-build leaves at worst an unused temporary directory, and
+two processes building the same stamp simply keep one of the two identical results.
+
+Staleness: the store's stamp (a digest of every article id and content hash) is checked at
+most every ``check_every_s`` seconds, so an ingest by another process, even through a shared
+Chroma server, is picked up on the next question after that.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .store import Store
+
+
+@dataclass
+class _Built:
+    stamp: str
+    retriever: Any  # bm25s.BM25
+    ids: list[str]
+    sources: list[str]
+    published_ts: np.ndarray  # NaN where the article has no date
+
+
+class LexicalIndex:
+    """BM25 over every chunk's title and text."""
+
+    def __init__(self, directory: Path, check_every_s: float = 2.0) -> None:
+        self.directory = directory
+        self.check_every_s = check_every_s
+        self._built: _Built | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+        import Stemmer
+
+        self._stemmer = Stemmer.Stemmer("english")
+
+    def search(
+        self,
+        store: Store,
+        query: str,
+        n: int,
+        source: str | None = None,
+        after_ts: int | None = None,
+        before_ts: int | None = None,
+    ) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) of the best ``n`` chunks matching the filters, best first."""
+        import numpy as np
+
+        built = self.ensure(store)
+        if built is None or not built.ids:
+            return []
+        tokens = self._tokenize([query])
+        if not tokens.vocab:
+            return []
+        mask = _mask(built, source, after_ts, before_ts)
+        k = min(n, len(built.ids))
+        docs, scores = built.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
+        return [
+            (built.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)
+        ]
+
+    def ensure(self, store: Store) -> _Built | None:
+        """The index for the store's current content, loading or rebuilding it as needed."""
+        now = time.monotonic()
+        with self._lock:
+            if self._built is not None and now - self._checked_at < self.check_every_s:
+                return self._built
+            stamp = store.stamp()
+            self._checked_at = now
+            if self._built is None or self._built.stamp != stamp:
+                self._built = self._load(stamp) or self._build(store, stamp)
+            return self._built
+
+    def invalidate(self) -> None:
+        """Forget the check time, so the next search re-reads the stamp (after an ingest)."""
+        self._checked_at = 0.0
+
+    def _tokenize(self, texts: list[str]):  # noqa: ANN202 - bm25s.tokenization.Tokenized
+        import bm25s
+
+        return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+
+    def _load(self, stamp: str) -> _Built | None:
+        import bm25s
+        import numpy as np
+
+        path = self.directory / stamp
+        if not (path / "meta.json").exists():
+            return None
+        meta = json.loads((path / "meta.json").read_text())
+        retriever = bm25s.BM25.load(str(path), mmap=False, show_progress=False) if meta["ids"] else None
+        ts = np.array([np.nan if t is None else t for t in meta["published_ts"]], dtype=np.float64)
+        return _Built(stamp, retriever, meta["ids"], meta["sources"], ts)
+
+    def _build(self, store: Store, stamp: str) -> _Built:
+        import bm25s
+
+        ids: list[str] = []
+        sources: list[str] = []
+        stamps: list[int | None] = []
+        texts: list[str] = []
+        for page_ids, metas, docs in store.scan_chunks():
+            for id_, meta, doc in zip(page_ids, metas, docs):
+                ids.append(id_)
+                sources.append(meta.get("source", ""))
+                stamps.append(meta.get("published_ts"))
+                texts.append(f"{meta.get('title', '')}\n{doc}")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=self.directory))
+        retriever = None
+        if ids:
+            retriever = bm25s.BM25()
+            retriever.index(self._tokenize(texts), show_progress=False)
+            retriever.save(str(tmp), show_progress=False)
+        meta = {"stamp": stamp, "ids": ids, "sources": sources, "published_ts": stamps}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+        self._publish(tmp, stamp)
+        return self._load(stamp) or _Built(stamp, retriever, ids, sources, _nan_array(stamps))
+
+    def _publish(self, tmp: Path, stamp: str) -> None:
+        target = self.directory / stamp
+        try:
+            tmp.rename(target)
+        except OSError:  # another process published the same stamp first: identical content
+            shutil.rmtree(tmp, ignore_errors=True)
+        for old in self.directory.iterdir():
+            if old.name != stamp and not old.name.startswith(".build-"):
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _nan_array(values: list[int | None]) -> np.ndarray:
+    import numpy as np
+
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _mask(built: _Built, source: str | None, after_ts: int | None, before_ts: int | None):  # noqa: ANN202
+    import numpy as np
+
+    if source is None and after_ts is None and before_ts is None:
+        return None
+    mask = np.ones(len(built.ids), dtype=bool)
+    if source is not None:
+        mask &= np.array([s == source for s in built.sources])
+    with np.errstate(invalid="ignore"):
+        if after_ts is not None:
+            mask &= built.published_ts >= after_ts
+        if before_ts is not None:
+            mask &= built.published_ts <= before_ts
+    return mask.astype(np.float32)

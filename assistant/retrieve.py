@@ -1,0 +1,103 @@
+"""Hybrid retrieval: dense (Chroma) and lexical (BM25) candidates, fused by reciprocal rank.
+
+Reciprocal rank fusion needs no score calibration between the two retrievers, which is why it
+is the default: a chunk ranked high by either retriever rises, one ranked high by both rises
+most. Filters (source, publication date range) apply inside both retrievers, before ranking,
+so a selective filter still returns ``k`` passages when ``k`` exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .errors import BadQuestion
+from .store import StoredChunk, where_filter
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .embeddings import Embedder
+    from .lexical import LexicalIndex
+    from .store import Store
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which articles may answer: one source, and/or a publication date range (inclusive)."""
+
+    source: str | None = None
+    published_after: str | None = None
+    published_before: str | None = None
+
+    def bounds(self) -> tuple[int | None, int | None]:
+        """The date range as epoch seconds; ``published_before`` includes that whole day."""
+        from .articles import normalize_date, timestamp
+
+        try:
+            after = timestamp(normalize_date(self.published_after, "published_after")) if self.published_after else None
+            before = timestamp(normalize_date(self.published_before, "published_before")) if self.published_before else None
+        except ValueError as exc:
+            raise BadQuestion(str(exc)) from None
+        if before is not None and len(str(self.published_before)) <= 10:
+            before += 86399
+        return after, before
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused score and the scores behind it."""
+
+    chunk: StoredChunk
+    score: float
+    dense: float | None
+    lexical: float | None
+
+
+class Retriever:
+    """Finds the passages most likely to answer a question."""
+
+    def __init__(self, store: Store, lexical: LexicalIndex, embedder: Embedder, candidates: int = 30,
+                 rrf_k: int = 60) -> None:
+        self.store = store
+        self.lexical = lexical
+        self.embedder = embedder
+        self.candidates = candidates
+        self.rrf_k = rrf_k
+
+    def search(self, question: str, k: int, filters: Filters | None = None,
+               vector: np.ndarray | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``question``, best first, without duplicates."""
+        filters = filters or Filters()
+        after, before = filters.bounds()
+        if vector is None:
+            vector = self.embedder.embed([question])[0]
+        dense = self.store.dense_search(vector, self.candidates, where_filter(filters.source, after, before))
+        lexical = self.lexical.search(self.store, question, self.candidates, filters.source, after, before)
+        fused = fuse([dense, lexical], self.rrf_k)
+        best = [chunk_id for chunk_id, _ in fused[: k * 2]]
+        chunks = self.store.get_chunks(best)
+        dense_of, lexical_of = dict(dense), dict(lexical)
+        passages: list[Passage] = []
+        seen_text: set[str] = set()
+        for chunk_id, score in fused:
+            chunk = chunks.get(chunk_id)
+            if chunk is None or chunk.text in seen_text:
+                continue  # gone since the lexical index was built, or the same text twice
+            seen_text.add(chunk.text)
+            passages.append(Passage(chunk, score, dense_of.get(chunk_id), lexical_of.get(chunk_id)))
+            if len(passages) == k:
+                break
+        return passages
+
+
+def fuse(rankings: list[list[tuple[str, float]]], rrf_k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion of best-first rankings of ids.
+
+    Example: ``fuse([[("a", .9), ("b", .5)], [("b", 7.0)]])[0][0]`` -> ``"b"``
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, (id_, _) in enumerate(ranking):
+            scores[id_] = scores.get(id_, 0.0) + 1.0 / (rrf_k + rank + 1)
+    return sorted(scores.items(), key=lambda item: -item[1])

@@ -1,0 +1,292 @@
+"""The Chroma store: the only module that imports chromadb, and the source of truth.
+
+Two collections per index:
+
+* ``<name>_chunks``: one record per chunk (text, embedding, article metadata, sentence
+  offsets), searched by the dense retriever;
+* ``<name>_articles``: one record per article (full text, content hash, near-duplicate
+  fingerprint), embedded with the mean of its chunk vectors.
+
+An article's record is written *after* its chunks and deleted *before* them, so it doubles as
+a commit marker: chunks without a matching article record (hash included) are leftovers of an
+interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them. Results are converted to plain
+dataclasses here and never leak Chroma types inward.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .articles import Article
+from .chunking import Chunk
+from .errors import ConfigError, IndexNotReady
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_PAGE = 2000  # records per get() call when scanning a collection
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article as stored: metadata, and the text when asked for."""
+
+    id: str
+    key: str
+    title: str
+    source: str
+    url: str
+    published: str
+    author: str
+    content_hash: str
+    chunks: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored, with the article metadata a citation needs."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+    title: str
+    source: str
+    url: str
+    published: str
+    page: int | None = None
+
+
+class Store:
+    """Reads and writes articles and chunks in Chroma (embedded directory or server)."""
+
+    def __init__(self, client: Any, name: str = "news") -> None:
+        self.client = client
+        self.name = name
+        space = {"hnsw": {"space": "cosine"}}
+        self.chunks = client.get_or_create_collection(
+            f"{name}_chunks", configuration=space, embedding_function=None
+        )
+        self.articles = client.get_or_create_collection(
+            f"{name}_articles", configuration=space, embedding_function=None
+        )
+
+    @classmethod
+    def open(cls, index_dir: Path, chroma_url: str = "", name: str = "news") -> Store:
+        """An embedded store under ``index_dir``, or a Chroma server's when ``chroma_url`` is set."""
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        options = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if chroma_url:
+            from urllib.parse import urlparse
+
+            url = urlparse(chroma_url)
+            if url.scheme not in ("http", "https") or not url.hostname:
+                raise ConfigError(f"chroma_url={chroma_url!r}: expected http://host:port")
+            try:
+                client = chromadb.HttpClient(
+                    host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https", settings=options
+                )
+            except Exception as exc:  # chromadb raises bare exceptions for connection errors
+                raise IndexNotReady(f"cannot reach the Chroma server at {chroma_url}: {exc}") from exc
+        else:
+            index_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(index_dir), settings=options)
+        return cls(client, name)
+
+    # ---- writing -------------------------------------------------------------------------
+
+    def put_article(
+        self,
+        article: Article,
+        content_hash: str,
+        chunks: Sequence[Chunk],
+        vectors: np.ndarray,
+        batch: int = 1000,
+    ) -> None:
+        """Store an article's chunks, then its record (the commit marker)."""
+        meta = _article_meta(article)
+        for lo in range(0, len(chunks), batch):
+            part = chunks[lo : lo + batch]
+            self.chunks.upsert(
+                ids=[c.id for c in part],
+                embeddings=vectors[lo : lo + batch],
+                documents=[c.text for c in part],
+                metadatas=[_chunk_meta(c, meta, content_hash, article) for c in part],
+            )
+        mean = vectors.mean(axis=0)
+        self.articles.upsert(
+            ids=[article.id],
+            embeddings=[mean / max(float((mean**2).sum() ** 0.5), 1e-9)],
+            documents=[article.text],
+            metadatas=[{**meta, "key": article.key, "content_hash": content_hash, "chunks": len(chunks)}],
+        )
+
+    def delete_article(self, article_id: str) -> None:
+        """Remove an article's record first, then every chunk of it."""
+        self.articles.delete(ids=[article_id])
+        self.chunks.delete(where={"article_id": article_id})
+
+    def delete_chunks(self, ids: Sequence[str]) -> None:
+        for lo in range(0, len(ids), _PAGE):
+            self.chunks.delete(ids=list(ids[lo : lo + _PAGE]))
+
+    # ---- reading -------------------------------------------------------------------------
+
+    def article_records(self) -> dict[str, ArticleRecord]:
+        """Every indexed article's metadata (no text), by id."""
+        records: dict[str, ArticleRecord] = {}
+        for ids, metas, _ in self._scan(self.articles, ["metadatas"]):
+            for id_, meta in zip(ids, metas):
+                records[id_] = _record(id_, meta)
+        return records
+
+    def get_article(self, article_id: str) -> ArticleRecord | None:
+        got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
+        if not got["ids"]:
+            return None
+        return _record(article_id, got["metadatas"][0], got["documents"][0])
+
+    def similar_articles(self, vector: np.ndarray, n: int = 5) -> list[tuple[str, float]]:
+        """Ids of the articles nearest to ``vector`` with their cosine similarity."""
+        count = self.articles.count()
+        if count == 0:
+            return []
+        got = self.articles.query(query_embeddings=[vector], n_results=min(n, count), include=["distances"])
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def dense_search(
+        self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) of the ``n`` chunks nearest to ``vector``."""
+        try:
+            got = self.chunks.query(
+                query_embeddings=[vector], n_results=n, where=where or None, include=["distances"]
+            )
+        except Exception as exc:
+            if self.chunks.count() == 0:
+                return []
+            raise IndexNotReady(f"the dense index could not be searched: {exc}") from exc
+        return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        if not ids:
+            return {}
+        got = self.chunks.get(ids=list(ids), include=["metadatas", "documents"])
+        return {i: _stored_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+
+    def scan_chunks(self) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
+        """Every chunk, a page at a time: (ids, metadatas, documents)."""
+        yield from self._scan(self.chunks, ["metadatas", "documents"])
+
+    def orphan_chunk_ids(self) -> list[str]:
+        """Chunks left by an interrupted write: no article record, or an older version's hash."""
+        hashes = {a.id: a.content_hash for a in self.article_records().values()}
+        orphans = []
+        for ids, metas, _ in self._scan(self.chunks, ["metadatas"]):
+            for id_, meta in zip(ids, metas):
+                if hashes.get(meta["article_id"]) != meta["content_hash"]:
+                    orphans.append(id_)
+        return orphans
+
+    def stamp(self) -> str:
+        """A fingerprint of the indexed content; changes whenever an article is added, changed
+        or removed. Derived indexes store it to know when they are stale."""
+        pairs = sorted((a.id, a.content_hash) for a in self.article_records().values())
+        digest = hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
+        return f"{len(pairs)}-{digest}"
+
+    def _scan(self, collection: Any, include: list[str]) -> Iterator[tuple[list[str], list, list]]:
+        offset = 0
+        while True:
+            got = collection.get(limit=_PAGE, offset=offset, include=include)
+            if not got["ids"]:
+                return
+            yield got["ids"], got.get("metadatas") or [], got.get("documents") or []
+            offset += len(got["ids"])
+
+
+def where_filter(
+    source: str | None = None, after_ts: int | None = None, before_ts: int | None = None
+) -> dict[str, Any] | None:
+    """A Chroma ``where`` clause for the supported filters, or None for no filter.
+
+    Example: ``where_filter(source="Reuters")`` -> ``{"source": "Reuters"}``
+    """
+    clauses: list[dict[str, Any]] = []
+    if source:
+        clauses.append({"source": source})
+    if after_ts is not None:
+        clauses.append({"published_ts": {"$gte": after_ts}})
+    if before_ts is not None:
+        clauses.append({"published_ts": {"$lte": before_ts}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def _article_meta(article: Article) -> dict[str, Any]:
+    from .articles import timestamp
+
+    meta: dict[str, Any] = {
+        "article_id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published,
+        "author": article.author,
+    }
+    ts = timestamp(article.published) if article.published else None
+    if ts is not None:
+        meta["published_ts"] = ts  # numbers only: Chroma's range filters need them
+    return meta
+
+
+def _chunk_meta(chunk: Chunk, meta: dict[str, Any], content_hash: str, article: Article) -> dict[str, Any]:
+    flat = [offset for span in chunk.sentences for offset in span]
+    out = {**meta, "content_hash": content_hash, "start": chunk.start, "end": chunk.end,
+           "index": chunk.index, "sentences": flat}
+    page = article.page_at(chunk.start)
+    if page is not None:
+        out["page"] = page
+    return out
+
+
+def _record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
+    return ArticleRecord(
+        id=id_,
+        key=meta.get("key", ""),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+        author=meta.get("author", ""),
+        content_hash=meta.get("content_hash", ""),
+        chunks=int(meta.get("chunks", 0)),
+        text=text or "",
+    )
+
+
+def _stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    flat = list(meta.get("sentences") or [])
+    return StoredChunk(
+        id=id_,
+        article_id=meta["article_id"],
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple(zip(flat[0::2], flat[1::2])),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+        page=meta.get("page"),
+    )
