@@ -1,7 +1,9 @@
-"""HTML and PDF loaders: the formats that need heavy libraries (trafilatura, lxml, pypdf).
+"""One article per file: the plain text, Markdown, HTML and PDF loaders.
 
-Kept apart from :mod:`assistant.articles` so that loading plain text never imports them;
-``load_file`` imports this module only when it meets an ``.html``/``.htm``/``.pdf`` file.
+:func:`assistant.articles.load_file` picks the loader by suffix and hands it the file's bytes,
+the article key and the label to name in errors. The heavy libraries (trafilatura, lxml,
+pypdf, python-frontmatter) are imported inside the loader that needs them, so importing this
+module stays cheap and loading a ``.txt`` never pulls in a PDF parser.
 
 HTML text comes from trafilatura, which drops navigation, footers, ads and scripts. Its
 metadata is read here with lxml instead, on purpose: trafilatura's date search falls back
@@ -15,10 +17,11 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import date
 from itertools import chain
 from typing import Any
 
-from assistant.articles import Article, decode_text, normalize_date, title_from_text
+from assistant.articles import Article, decode_text, normalize_date
 from assistant.errors import LoadError
 
 # lxml refuses a str that still carries an XML encoding declaration (XHTML pages do).
@@ -26,6 +29,48 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _TITLE_SEPARATORS = (" | ", " - ", " – ", " — ", " · ", " :: ")
 # Values PDF writers put in /Title and /Author when the author gave none (ReportLab, Word).
 _PDF_PLACEHOLDERS = {"untitled", "anonymous", "unknown", "unspecified"}
+_TITLE_CHARS = 200  # a fallback title is the first line; a one-paragraph file must not make it huge
+
+
+def load_text(data: bytes, key: str, label: str, markdown: bool = False) -> Article:
+    """A text or Markdown file, with optional YAML front matter for its metadata."""
+    import frontmatter
+    import yaml
+
+    text = decode_text(data, label)
+    if not text.strip():
+        raise LoadError(label, "empty file")
+    try:
+        meta, body = frontmatter.parse(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        # +2: the mark counts from 0 inside the front matter, which starts after the '---' line.
+        where = f" at line {mark.line + 2}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+        raise LoadError(label, f"front matter is not valid YAML{where}: {problem}") from error
+    body = body.strip()
+    if not body:
+        raise LoadError(label, "no text after the front matter")
+    fields = {name: _meta_text(meta, name, label) for name in ("title", "source", "url", "author")}
+    # Hugo and Jekyll call it "date"; accept that so such files keep their dates.
+    date_field = "published" if meta.get("published") is not None else "date"
+    try:
+        published = normalize_date(meta.get(date_field), date_field)
+    except ValueError as error:
+        raise LoadError(label, str(error)) from error
+    title = fields.pop("title") or title_from_text(body, markdown)
+    return Article(key=key, title=title, text=body, published=published, **fields)
+
+
+def _meta_text(meta: dict, name: str, label: str) -> str:
+    value = meta.get(name)
+    if name == "author" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return ", ".join(v.strip() for v in value)
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (str, int, float, date)):
+        raise LoadError(label, f"field {name!r} must be text, not {type(value).__name__}")
+    return str(value).strip()
 
 
 def load_html(data: bytes, key: str, label: str) -> Article:
@@ -89,6 +134,18 @@ def load_pdf(data: bytes, key: str, label: str) -> Article:
     text = "\n\n".join(parts)
     # No /CreationDate: that is when the file was made, not when the article was published.
     return Article(key=key, title=title or title_from_text(text), text=text, author=author, pages=tuple(pages))
+
+
+def title_from_text(text: str, markdown: bool = False) -> str:
+    """The first non-empty line, as a title (Markdown heading marks dropped, length capped).
+
+    Example: ``title_from_text("\\n# Rates rise\\nThe bank...", markdown=True)`` -> ``"Rates rise"``
+    """
+    for line in text.splitlines():
+        line = (line.lstrip("#") if markdown else line).strip()
+        if line:
+            return line if len(line) <= _TITLE_CHARS else line[: _TITLE_CHARS - 1].rstrip() + "…"
+    return ""
 
 
 def _published(tree: Any) -> str:

@@ -1,0 +1,310 @@
+"""Articles: the dataclass every other module sees, and the loaders that make them.
+
+Loaders turn one file into one or more :class:`Article` objects (a ``.jsonl`` file holds
+many). Each loader keeps the text exactly as the reader should see it, because citations
+are character offsets into ``Article.text``. This module owns finding files, dispatching on
+their suffix, JSONL (many articles and per-line errors from one file), decoding and dates;
+the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.formats`.
+
+Dates are only ever taken from what the article itself says (front matter, HTML metadata,
+a JSONL field), never from file times or guessed from the body: a wrong date is worse than
+none when a question asks "what happened last week".
+"""
+
+from __future__ import annotations
+
+import codecs
+import email.utils
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from assistant.errors import LoadError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
+
+
+def article_id(key: str) -> str:
+    """Stable id for an article from its key (source path, or path plus line identity).
+
+    Example: ``article_id("japan-us.md")`` -> ``"a1b2c3d4e5f60718"`` (16 hex chars, always the same).
+    """
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, press release or wiki page, ready to chunk.
+
+    ``key`` identifies where the article came from (its file path relative to the corpus, with
+    ``#<url or title>`` for one line of a JSONL file); ``id`` derives from it, so re-ingesting
+    the same file updates the same article. ``published`` is an ISO 8601 date (``2024-07-28``)
+    or datetime, or ``""`` when the article does not say. ``pages`` maps text offsets to PDF
+    page numbers: ``((0, 1), (1834, 2))`` means page 2 starts at character 1834.
+    """
+
+    key: str
+    title: str
+    text: str
+    source: str = ""
+    url: str = ""
+    published: str = ""
+    author: str = ""
+    pages: tuple[tuple[int, int], ...] = field(default=())
+
+    @property
+    def id(self) -> str:
+        return article_id(self.key)
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding character ``offset``, or None for non-paginated articles."""
+        page = None
+        for start, number in self.pages:
+            if start > offset:
+                break
+            page = number
+        return page
+
+
+@dataclass
+class Loaded:
+    """What one file gave: its articles, and the lines that could not be read (JSONL only)."""
+
+    articles: list[Article]
+    errors: list[LoadError]
+
+
+def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadError]]:
+    """Expand files and directories into the files to load, in a stable order.
+
+    Directories are walked recursively and sorted; hidden files and directories are skipped
+    (``.git``, ``.DS_Store``). A file named twice is listed once. Missing paths and files of
+    unsupported types come back as errors so the caller can report them and go on.
+    """
+    files: list[Path] = []
+    errors: list[LoadError] = []
+    seen: set[Path] = set()
+    for path in map(Path, paths):
+        try:
+            candidates = _walk(path, errors) if path.is_dir() else [path] if path.exists() else None
+        except OSError as error:
+            errors.append(LoadError(str(path), _os_reason(error)))
+            continue
+        if candidates is None:
+            errors.append(LoadError(str(path), "no such file or directory"))
+            continue
+        for file in candidates:
+            if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+                errors.append(LoadError(str(file), _unsupported(file.suffix)))
+            elif file.resolve() not in seen:
+                seen.add(file.resolve())
+                files.append(file)
+    return files, errors
+
+
+def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> Loaded:
+    """Load one file into articles; raise :class:`LoadError` naming the file if it is unusable.
+
+    ``root`` is the corpus directory: keys (and so ids) are paths relative to it, so the same
+    corpus gives the same ids wherever it is checked out.
+    """
+    path = Path(path)
+    label, suffix = str(path), path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(label, _unsupported(path.suffix))
+    data = _read_bytes(path, max_bytes)
+    if not data.strip():
+        raise LoadError(label, "empty file")
+    key = _key(path, root)
+    if suffix == ".jsonl":
+        return _load_jsonl(data, key, label)
+    from assistant import formats  # here, not at the top: formats imports this module
+
+    if suffix == ".pdf":
+        return Loaded([formats.load_pdf(data, key, label)], [])
+    if suffix in (".html", ".htm"):
+        return Loaded([formats.load_html(data, key, label)], [])
+    return Loaded([formats.load_text(data, key, label, markdown=suffix != ".txt")], [])
+
+
+def normalize_date(value: object, field: str = "published") -> str:
+    """ISO 8601 form of a date: ``YYYY-MM-DD`` for a day, full ISO with offset for a moment.
+
+    Accepts ``date``/``datetime`` objects (as YAML front matter gives them) and ISO 8601 or
+    RFC 2822 strings (as feeds give them). A datetime without offset is taken as UTC. ``None``
+    or ``""`` means "not given" and returns ``""``; anything else raises ValueError.
+
+    Example: ``normalize_date("2024-07-28 09:30+09:00")`` -> ``"2024-07-28T09:30:00+09:00"``
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return ""
+    if isinstance(value, datetime):
+        return _aware(value).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        text = value.strip()
+        for parse in (date.fromisoformat, datetime.fromisoformat, email.utils.parsedate_to_datetime):
+            try:
+                return normalize_date(parse(text), field)
+            except (ValueError, TypeError):
+                continue
+    raise ValueError(f"field {field!r}: cannot read {value!r} as a date (use ISO 8601, e.g. 2024-07-28)")
+
+
+def timestamp(published: str) -> int | None:
+    """Epoch seconds (UTC) of a date from :func:`normalize_date`; a bare day counts from midnight UTC.
+
+    Example: ``timestamp("2010-01-01")`` -> ``1262304000``; ``timestamp("")`` -> ``None``
+    """
+    if not published:
+        return None
+    try:
+        day = date.fromisoformat(published)
+        moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
+    except ValueError:
+        moment = _aware(datetime.fromisoformat(published))
+    return int(moment.timestamp())
+
+
+def decode_text(data: bytes, label: str) -> str:
+    """Bytes of a text file as str: UTF-8 (BOM dropped) first, else a detected legacy encoding."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data:
+        raise LoadError(label, "binary file, not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+    from charset_normalizer.md import mess_ratio
+
+    best = from_bytes(data).best()
+    if best is None:
+        raise LoadError(label, "binary file, not text")
+    if best.chaos > 0.1:
+        raise LoadError(label, "not valid UTF-8 and the encoding could not be detected")
+    # charset-normalizer ties Windows-1250 with Windows-1252 on Western text and picks 1250,
+    # turning French "à" into "ŕ". Legacy news text is overwhelmingly 1252 (a superset of
+    # Latin-1), so take it whenever it reads no worse than the detector's choice.
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return str(best)
+    return western if mess_ratio(western) <= best.chaos else str(best)
+
+
+def _load_jsonl(data: bytes, filekey: str, label: str) -> Loaded:
+    text = decode_text(data, label)
+    articles: list[Article] = []
+    errors: list[LoadError] = []
+    first_line: dict[str, int] = {}
+    # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends, which
+    # splitlines() would treat as line breaks and cut the object in two.
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            article = _jsonl_article(line, filekey, label, number)
+        except LoadError as error:
+            errors.append(error)
+            continue
+        if article.key in first_line:
+            reason = f"same id/url/title as line {first_line[article.key]}; skipped"
+            errors.append(LoadError(label, reason, line=number))
+            continue
+        first_line[article.key] = number
+        articles.append(article)
+    if not articles:
+        if not errors:
+            raise LoadError(label, "empty file")
+        first = errors[0]
+        raise LoadError(label, f"no line could be loaded; line {first.line}: {first.reason}")
+    return Loaded(articles, errors)
+
+
+def _jsonl_article(line: str, filekey: str, label: str, number: int) -> Article:
+    def bad(reason: str) -> LoadError:
+        return LoadError(label, reason, line=number)
+
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise bad(f"invalid JSON: {error.msg} (column {error.colno})") from error
+    if not isinstance(record, dict):
+        raise bad(f"expected a JSON object, got {type(record).__name__}")
+    values: dict[str, str] = {}
+    for name in ("title", "text", "source", "url", "author", "published"):
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            raise bad(f"field {name!r} must be a string, not {type(value).__name__}")
+        values[name] = (value or "").strip()
+        if name in ("title", "text") and not values[name]:
+            raise bad(f"missing field {name!r}" if value is None else f"field {name!r} is empty")
+    ident = record.get("id")
+    if ident is not None and (isinstance(ident, bool) or not isinstance(ident, (str, int))):
+        raise bad(f"field 'id' must be a string or integer, not {type(ident).__name__}")
+    try:
+        values["published"] = normalize_date(values["published"])
+    except ValueError as error:
+        raise bad(str(error)) from error
+    ident_text = str(ident).strip() if ident is not None else ""
+    key = f"{filekey}#{ident_text or values['url'] or values['title']}"
+    return Article(key=key, **values)
+
+
+def _walk(directory: Path, errors: list[LoadError]) -> list[Path]:
+    def report(error: OSError) -> None:
+        errors.append(LoadError(str(error.filename), _os_reason(error)))
+
+    found = []
+    for folder, dirs, names in os.walk(directory, onerror=report):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [Path(folder, name) for name in names if not name.startswith(".")]
+    return sorted(found, key=lambda p: p.relative_to(directory).parts)
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(str(path), f"file is {size} bytes, over the limit of {max_bytes} bytes")
+        return path.read_bytes()
+    except OSError as error:
+        raise LoadError(str(path), _os_reason(error)) from error
+
+
+def _os_reason(error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return "no such file or directory"
+    if isinstance(error, PermissionError):
+        return "cannot read: permission denied"
+    if isinstance(error, IsADirectoryError):
+        return "is a directory, not a file"
+    return f"cannot read: {error.strerror or error}"
+
+
+def _key(path: Path, root: Path | None) -> str:
+    resolved = path.resolve()
+    if root is not None:
+        try:
+            return resolved.relative_to(Path(root).resolve()).as_posix()
+        except ValueError:
+            pass  # outside the corpus (an upload, say): the absolute path is still stable
+    return resolved.as_posix()
+
+
+def _unsupported(suffix: str) -> str:
+    return f"unsupported file type {suffix or '(no suffix)'} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
