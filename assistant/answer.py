@@ -136,7 +136,7 @@ class ExtractiveAnswerer:
             citations.append(Citation(
                 n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source, url=chunk.url,
                 published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start,
-                end=cand.end, score=round(score, 4), page=chunk.page,
+                end=cand.end, score=round(score, 4), page=chunk.page_at(cand.start),
             ))
             parts.append(f"{cand.text} [{n}]")
         return Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
     from .store import Store
 
-CHUNKER_VERSION = "1"
+CHUNKER_VERSION = "2"
 _WORD = re.compile(r"\w+")
 
 

@@ -61,7 +61,15 @@ class StoredChunk:
     source: str
     url: str
     published: str
-    page: int | None = None
+    pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding article offset ``offset``, or None when not paginated."""
+        page = None
+        for start, number in self.pages:
+            if start <= offset:
+                page = number
+        return page
 
 
 class Store:
@@ -254,9 +262,10 @@ def _chunk_meta(chunk: Chunk, meta: dict[str, Any], content_hash: str, article: 
     flat = [offset for span in chunk.sentences for offset in span]
     out = {**meta, "content_hash": content_hash, "start": chunk.start, "end": chunk.end,
            "index": chunk.index, "sentences": flat}
-    page = article.page_at(chunk.start)
-    if page is not None:
-        out["page"] = page
+    if article.pages:  # the pages the chunk spans, as [start offset, page number, ...]
+        first = article.page_at(chunk.start)
+        spans = [(chunk.start, first)] + [(s, n) for s, n in article.pages if chunk.start < s < chunk.end]
+        out["pages"] = [x for span in spans for x in span]
     return out
 
 
@@ -277,6 +286,7 @@ def _record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
 
 def _stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
     flat = list(meta.get("sentences") or [])
+    pages = list(meta.get("pages") or [])
     return StoredChunk(
         id=id_,
         article_id=meta["article_id"],
@@ -288,5 +298,5 @@ def _stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         source=meta.get("source", ""),
         url=meta.get("url", ""),
         published=meta.get("published", ""),
-        page=meta.get("page"),
+        pages=tuple(zip(pages[0::2], pages[1::2])),
     )
