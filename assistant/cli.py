@@ -49,6 +49,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     delete = commands.add_parser("delete", help="remove an article from the index")
     delete.add_argument("article_id")
+
+    serve = commands.add_parser("serve", help="serve the chat UI, the HTTP API and /embed (needs the web extra)")
+    serve.add_argument("--host", help="address to listen on (default: 127.0.0.1, or ASSISTANT_HOST)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: 7860, or ASSISTANT_PORT)")
     return parser
 
 
@@ -146,7 +150,15 @@ def _delete(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: 
     return 0
 
 
-_COMMANDS = {"ingest": _ingest, "ask": _ask, "articles": _articles, "delete": _delete}
+def _serve(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    from .server import serve
+
+    settings = assistant.settings.replace(**{k: v for k, v in (("host", args.host), ("port", args.port)) if v})
+    serve(assistant, settings)
+    return 0
+
+
+_COMMANDS = {"ingest": _ingest, "ask": _ask, "articles": _articles, "delete": _delete, "serve": _serve}
 
 
 if __name__ == "__main__":

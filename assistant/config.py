@@ -49,6 +49,19 @@ class Settings:
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
     progress: bool = _setting(True, "Show a progress bar on long ingests.")
+    # ---- web (assistant serve, app.py); see docs/embedding.md for a deployment -----------
+    host: str = _setting("127.0.0.1", "Address the web server listens on.")
+    port: int = _setting(7860, "Port the web server listens on.")
+    api_key: str = _setting("", "Key required on /api and /v1 (Bearer or X-API-Key); empty: no key.")
+    allowed_origins: str = _setting(
+        "", "Comma-separated origins that may embed /embed and call the API (CORS); empty: any."
+    )
+    embed_secret: str = _setting("", "HMAC key for embed tokens; empty: a random key per process.")
+    embed_token_ttl_s: int = _setting(900, "Lifetime of an embed token in seconds.")
+    ui_user: str = _setting("", "User name for the chat UI login (with ui_password); empty: no login.")
+    ui_password: str = _setting("", "Password for the chat UI login.")
+    ui_concurrency: int = _setting(8, "Chat UI requests served at once (Gradio concurrency limit).")
+    max_upload_bytes: int = _setting(50_000_000, "Largest upload request (all files) accepted.")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: typing.Any) -> Settings:
@@ -80,6 +93,12 @@ class Settings:
                 f"chunk_overlap_chars={self.chunk_overlap_chars}: must be >= 0 and below "
                 f"chunk_chars ({self.chunk_chars})"
             )
+        _check_web(self)
+
+    @property
+    def origins(self) -> tuple[str, ...]:
+        """``allowed_origins`` as a tuple, e.g. ``("https://wiki.example.org",)``; empty: any."""
+        return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
 
     def replace(self, **changes: typing.Any) -> Settings:
         return dataclasses.replace(self, **changes)
@@ -105,3 +124,16 @@ def _parse(name: str, raw: str, kind: typing.Any) -> typing.Any:
     except ValueError:
         allowed = {bool: "true or false", int: "an integer", float: "a number"}.get(kind, "text")
         raise ConfigError(f"{name}={raw!r}: expected {allowed}") from None
+
+
+def _check_web(settings: Settings) -> None:
+    for name in ("port", "embed_token_ttl_s", "ui_concurrency", "max_upload_bytes"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"{name}={getattr(settings, name)!r}: must be a positive integer")
+    if bool(settings.ui_user) != bool(settings.ui_password):
+        raise ConfigError("ui_user and ui_password: set both (UI login) or neither (no login)")
+    for origin in settings.origins:
+        if origin != "*" and not origin.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"allowed_origins: {origin!r} is not an origin; expected e.g. https://wiki.example.org"
+            )

@@ -1,0 +1,14 @@
+"""Composition root of the web server: ``python app.py`` (or ``assistant serve``).
+
+Settings come from ``ASSISTANT_*`` variables (see assistant/config.py), e.g.
+``ASSISTANT_PORT=8080 ASSISTANT_API_KEY=... python app.py``. The index is built from the
+corpus on first start; then one process serves the chat UI (/ui/), the HTTP API (/api, /docs),
+the OpenAI-compatible routes (/v1) and the embeddable chat (/embed), all over one Assistant.
+"""
+
+from assistant import Assistant, Settings
+from assistant.server import serve
+
+if __name__ == "__main__":
+    settings = Settings.from_env()
+    serve(Assistant.from_settings(settings), settings)

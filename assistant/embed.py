@@ -1,0 +1,72 @@
+"""The embeddable chat: ``GET /embed`` (a compact page for an iframe) and its script.
+
+The page is plain HTML and one script (``/embed.js``) that calls ``POST /api/ask`` with
+``stream=true`` and renders the same answer, markers and sources as the full UI. It does not
+use Gradio: Gradio's login relies on cookies that browsers block inside third-party iframes, and
+a page this small loads faster in a wiki's side panel. Article text is put in the page with
+``textContent`` only, and the response forbids inline scripts (``script-src 'self'``) as a
+second wall. Framing is limited by ``frame-ancestors`` to ``allowed_origins``; the page carries
+a short-lived embed token (see assistant/security.py), never the API key.
+
+``POST /api/embed-token`` (API key required) mints a token for a wiki backend that renders its
+own chat and wants to call /api/ask from its pages' scripts (with CORS for its origin).
+"""
+
+from __future__ import annotations
+
+import html
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .security import Guard
+
+
+class TokenRequest(BaseModel):
+    origin: str = Field(description="origin of the pages that will use the token, e.g. https://wiki.example.org")
+
+
+def _static(name: str) -> str:
+    return resources.files("assistant").joinpath("static", name).read_text(encoding="utf-8")
+
+
+def embed_router(settings: Settings, guard: Guard) -> APIRouter:
+    router = APIRouter(tags=["embed"])
+    page, script = _static("embed.html"), _static("embed.js")
+
+    @router.get("/embed", response_class=HTMLResponse)
+    def embed(request: Request) -> HTMLResponse:
+        """The compact chat page for an iframe, with a fresh embed token."""
+        token = guard.tokens.mint(guard.embed_origin(request))
+        body = page.replace("{{token}}", html.escape(token, quote=True))
+        return HTMLResponse(body, headers={
+            "Content-Security-Policy": (
+                "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                f"connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors {guard.frame_ancestors()}"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "no-store",  # the token inside expires; never serve a stale one
+        })
+
+    @router.get("/embed.js", include_in_schema=False)
+    def embed_js() -> Response:
+        return Response(script, media_type="text/javascript", headers={"X-Content-Type-Options": "nosniff"})
+
+    @router.post("/api/embed-token", dependencies=[Depends(guard.require("admin"))])
+    def embed_token(body: TokenRequest) -> dict[str, Any]:
+        """Mint a short-lived token that lets pages of ``origin`` ask questions (not upload or delete)."""
+        from .security import origin_of
+
+        origin = origin_of(body.origin)
+        if not origin or (settings.origins and origin not in settings.origins and "*" not in settings.origins):
+            raise HTTPException(403, f"{body.origin!r} is not one of allowed_origins")
+        return {"token": guard.tokens.mint(origin), "expires_in": settings.embed_token_ttl_s,
+                "header": "X-Embed-Token"}
+
+    return router

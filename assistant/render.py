@@ -1,0 +1,107 @@
+"""Answers and their sources as HTML for the chat UI, built by hand so article text stays text.
+
+Articles come from anywhere (uploads, scraped pages), so every piece of article text that reaches
+a page (titles, sources, passages, quotes, even the answer, which quotes articles) goes through
+:func:`html.escape` here, and only the markup this module writes itself is markup. A ``<script>``
+or ``<img onerror=...>`` inside an article is shown as those characters and never runs.
+
+Each answer is one *turn*; its citation markers ``[n]`` link to ``#src-<turn>-<n>``, an entry of
+the sources panel holding the title, source, date, link and the passage with the quoted sentence
+marked. URLs become links only when they are http(s), so a ``javascript:`` URL stays text.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+_MARKER = re.compile(r"\[(\d{1,3})\]")
+NOT_IN_ARTICLES = "Not in the articles"
+
+
+def answer_html(answer: Mapping[str, Any], turn: int) -> str:
+    """One chat message for an answer (``Answer.to_dict()``): text, markers as links, and a note.
+
+    Example: ``answer_html({"answer": "In 2010 [1]", "abstained": False, "citations": []}, 0)``
+    -> ``'<div class="answer">In 2010 <a class="cite" href="#src-0-1" ...>[1]</a></div>'``
+    """
+    text = html.escape(answer.get("answer", ""))
+    if answer.get("abstained"):
+        body = f'<div class="answer abstained"><strong>{NOT_IN_ARTICLES}.</strong> {text}</div>'
+    else:
+        numbers = {c["n"] for c in answer.get("citations", [])}
+        body = '<div class="answer">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
+    standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
+    if standalone and standalone != asked:
+        body += f'<div class="understood">Understood as: {html.escape(standalone)}</div>'
+    return body
+
+
+def _cite_link(match: re.Match[str], turn: int, numbers: set[int]) -> str:
+    n = int(match.group(1))
+    if n not in numbers:
+        return match.group(0)  # "[3]" in a quoted sentence is the article's, not a citation
+    return f'<a class="cite" href="#src-{turn}-{n}" data-turn="{turn}" data-n="{n}">[{n}]</a>'
+
+
+def sources_html(turns: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> str:
+    """The sources panel: one group per answered question (latest open), one entry per citation."""
+    if not turns:
+        return '<div class="sources-empty">Sources of the answers appear here.</div>'
+    groups = []
+    last = len(turns) - 1
+    for turn in range(last, -1, -1):
+        question, citations = turns[turn]
+        entries = "".join(source_html(c, turn) for c in citations) or (
+            '<p class="no-sources">No sources: the articles do not answer this.</p>'
+        )
+        opened = " open" if turn == last else ""
+        groups.append(
+            f'<details class="turn" id="turn-{turn}"{opened}><summary>{html.escape(question)}</summary>'
+            f"{entries}</details>"
+        )
+    return '<div class="sources">' + "".join(groups) + "</div>"
+
+
+def source_html(citation: Mapping[str, Any], turn: int) -> str:
+    """One source: ``[n] title``, then source, date and link, then the passage, quote marked."""
+    n = int(citation["n"])
+    meta = [html.escape(x) for x in (citation.get("source", ""), citation.get("published", "")) if x]
+    url = citation.get("url", "")
+    if url.startswith(("http://", "https://")):
+        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+                    f"{html.escape(url)}</a>")
+    elif url:
+        meta.append(html.escape(url))
+    return (
+        f'<details class="source" id="src-{turn}-{n}" data-n="{n}">'
+        f'<summary><span class="n">[{n}]</span> {html.escape(citation.get("title") or "Untitled")}</summary>'
+        f'<div class="meta">{" · ".join(meta)}</div>'
+        f'<blockquote class="passage">{highlight(citation.get("passage", ""), citation.get("quote", ""))}</blockquote>'
+        "</details>"
+    )
+
+
+def highlight(passage: str, quote: str) -> str:
+    """The passage, escaped, with the quoted sentence in ``<mark>``.
+
+    Example: ``highlight("a <b> c", "<b>")`` -> ``'a <mark>&lt;b&gt;</mark> c'``
+    """
+    at = passage.find(quote) if quote else -1
+    if at < 0:
+        # The quote is always cut from the passage; if not (an LLM paraphrase), show both.
+        shown = html.escape(passage)
+        return f"<mark>{html.escape(quote)}</mark><br>{shown}" if quote else shown
+    before, after = passage[:at], passage[at + len(quote):]
+    return f"{html.escape(before)}<mark>{html.escape(quote)}</mark>{html.escape(after)}"
+
+
+def plain_history(turns: Sequence[tuple[str, Mapping[str, Any]]]) -> list[dict[str, str]]:
+    """The conversation as the ``Assistant`` takes it: plain text, never the HTML shown."""
+    history: list[dict[str, str]] = []
+    for question, answer in turns:
+        history.append({"role": "user", "content": question})
+        history.append({"role": "assistant", "content": answer.get("answer", "")})
+    return history

@@ -1,0 +1,157 @@
+"""Who may call the web routes: the optional API key, embed tokens, CORS and upload size.
+
+All of it is off by default (a laptop on localhost); docs/embedding.md shows a deployment.
+
+* **API key** (``api_key``): required on ``/api`` (except ``/api/health``) and ``/v1`` as
+  ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``, compared in constant time.
+* **Embed tokens**: the ``/embed`` page must ask questions without the key ever appearing in
+  its source. The server mints a token when it serves the page: ``<expiry>.<origin>.<hmac>``,
+  signed with ``embed_secret`` (a random per-process key if unset), bound to the origin of the
+  page that frames it (its ``Referer``, which must be one of ``allowed_origins`` when that is
+  set) and valid for ``embed_token_ttl_s``. A token may only ask and read articles (scope
+  ``ask``), never upload or delete (scope ``admin``). It is accepted when the request's
+  ``Origin`` is absent, the bound origin, or the server's own (the embed page's fetches).
+  Trade-off accepted: a token copied out of a page works from a non-browser client until it
+  expires; it grants what the page grants anyway, for minutes.
+* **CORS** (``allowed_origins``): those origins may call the API from their own pages.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request  # at run time: FastAPI reads the dependency's annotation
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from .config import Settings
+
+SCOPES = ("ask", "admin")
+
+
+def error_body(kind: str, message: str, status: int) -> dict[str, Any]:
+    """The JSON of every error response; OpenAI clients read ``error.message``."""
+    return {"error": {"type": kind, "message": message, "status": status}}
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, or "" if it has none.
+
+    Example: ``origin_of("http://wiki.local:8080/page?x=1")`` -> ``"http://wiki.local:8080"``
+    """
+    parts = urlparse(url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+class EmbedTokens:
+    """Short-lived, origin-bound, HMAC-signed tokens for the embed page."""
+
+    def __init__(self, secret: str, ttl_s: int, clock: Callable[[], float] = time.time) -> None:
+        self.key = (secret or secrets.token_urlsafe(32)).encode()
+        self.ttl_s = ttl_s
+        self.clock = clock
+
+    def mint(self, origin: str) -> str:
+        """A token for pages of ``origin`` ("*": any origin), valid for ``ttl_s`` seconds."""
+        expiry = str(int(self.clock()) + self.ttl_s)
+        encoded = base64.urlsafe_b64encode(origin.encode()).decode().rstrip("=")
+        return f"{expiry}.{encoded}.{self._sign(expiry, encoded)}"
+
+    def origin(self, token: str) -> str | None:
+        """The origin a valid, unexpired token is bound to; None for any other token."""
+        try:
+            expiry, encoded, signature = token.split(".")
+            if not hmac.compare_digest(signature, self._sign(expiry, encoded)):
+                return None
+            if int(expiry) < self.clock():
+                return None
+            return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except (ValueError, UnicodeDecodeError):
+            return None
+
+    def _sign(self, expiry: str, encoded: str) -> str:
+        digest = hmac.new(self.key, f"{expiry}.{encoded}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+class Guard:
+    """Checks keys and tokens on requests, and installs CORS and the upload size limit."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.tokens = EmbedTokens(settings.embed_secret, settings.embed_token_ttl_s)
+
+    def require(self, scope: str) -> Callable[[Request], None]:
+        """A FastAPI dependency: the request must carry the key (or, for ``ask``, a token)."""
+        assert scope in SCOPES
+
+        def check(request: Request) -> None:
+            if not self.settings.api_key or self._has_key(request):
+                return
+            token = request.headers.get("x-embed-token", "")
+            if scope == "ask" and token and self.token_fits(token, request):
+                return
+            raise HTTPException(401, "missing or wrong API key: send `Authorization: Bearer <key>`",
+                                headers={"WWW-Authenticate": "Bearer"})
+
+        return check
+
+    def token_fits(self, token: str, request: Request) -> bool:
+        bound = self.tokens.origin(token)
+        if bound is None or (self.settings.origins and bound != "*" and bound not in self.settings.origins):
+            return False
+        sent = request.headers.get("origin", "")
+        own = origin_of(str(request.base_url))
+        return not sent or sent in (bound, own) or bound == "*"
+
+    def embed_origin(self, request: Request) -> str:
+        """The origin to bind a new embed token to; 403 when the framing page is not allowed."""
+        framing = origin_of(request.headers.get("referer", ""))
+        allowed = self.settings.origins
+        if not allowed or "*" in allowed:
+            return framing or "*"
+        if framing in allowed or framing == origin_of(str(request.base_url)):
+            return framing
+        raise HTTPException(403, "this page may only be embedded by the sites in allowed_origins")
+
+    def frame_ancestors(self) -> str:
+        allowed = self.settings.origins
+        return "*" if not allowed or "*" in allowed else " ".join(("'self'", *allowed))
+
+    def _has_key(self, request: Request) -> bool:
+        sent = request.headers.get("x-api-key", "")
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "bearer":
+            sent = value.strip()
+        return bool(sent) and hmac.compare_digest(sent.encode(), self.settings.api_key.encode())
+
+    def install(self, app: FastAPI) -> None:
+        """CORS for ``allowed_origins`` and a 413 for uploads over ``max_upload_bytes``."""
+        from fastapi.responses import JSONResponse
+        from starlette.middleware.cors import CORSMiddleware
+
+        limit = self.settings.max_upload_bytes
+
+        @app.middleware("http")
+        async def limit_body(request: Request, call_next):  # noqa: ANN001, ANN202
+            length = request.headers.get("content-length", "")
+            if request.method == "POST" and length.isdigit() and int(length) > limit:
+                message = f"the request is {length} bytes; the limit is {limit} (max_upload_bytes)"
+                return JSONResponse(error_body("TooLarge", message, 413), status_code=413)
+            return await call_next(request)
+
+        if self.settings.origins:
+            app.add_middleware(
+                CORSMiddleware, allow_origins=list(self.settings.origins), allow_credentials=False,
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "X-API-Key", "X-Embed-Token", "Content-Type"],
+            )

@@ -1,0 +1,198 @@
+"""The chat UI (Gradio): the only module that imports gradio.
+
+Two tabs over the same :class:`~assistant.Assistant` as the HTTP API:
+
+* **Chat**: streamed answers whose ``[n]`` markers open the matching entry of the sources panel
+  (title, source, date, link, and the passage with the quoted sentence marked); abstentions look
+  different; follow-ups use the conversation, and the question actually retrieved for is shown
+  when it differs from the one typed.
+* **Library**: upload articles (with an ingest progress bar), list them, delete one.
+
+Answers and sources are HTML built by :mod:`assistant.render` with every piece of article text
+escaped, so the chatbot's own sanitizer is a second wall, not the first. The conversation lives
+in a ``gr.State`` of ``(question, Answer.to_dict())`` pairs; the chat messages and the sources
+panel are both drawn from it, and the history handed to the Assistant is plain text.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from .errors import AssistantError
+from .render import answer_html, plain_history, sources_html
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from fastapi import FastAPI
+
+    from .assistant import Assistant
+    from .config import Settings
+
+EXAMPLES = [
+    "when was the dialogue framework set up?",
+    "what will the joint document include?",
+    "who will hold talks in Tokyo?",
+]
+Turns = list[tuple[str, dict[str, Any]]]
+
+CSS = """
+#chat .answer.abstained { background: #fff8c5; border-left: 4px solid #d4a72c; padding: 6px 10px; border-radius: 4px; }
+#chat .understood { font-size: 0.85em; color: #59636e; margin-top: 4px; }
+#chat a.cite { text-decoration: none; font-weight: 600; }
+#sources details.source { margin: 6px 0; padding: 4px 8px; border: 1px solid #d1d9e0; border-radius: 6px; }
+#sources details.source.flash { outline: 2px solid #0969da; }
+#sources .meta { font-size: 0.85em; color: #59636e; }
+#sources blockquote.passage { margin: 6px 0; padding-left: 8px; border-left: 3px solid #d1d9e0; white-space: pre-wrap; }
+#sources mark { background: #fff3a3; }
+"""
+
+# Clicking a marker [n] opens source n of that answer. Capture phase, so the chatbot's own link
+# handling (which would open the href in a new tab) never sees the click.
+HEAD = """<script>
+document.addEventListener("click", function (event) {
+  var link = event.target.closest && event.target.closest('a[href^="#src-"]');
+  if (!link) return;
+  event.preventDefault();
+  event.stopPropagation();
+  var id = link.getAttribute("href").slice(1);
+  var entry = document.getElementById(id);
+  if (!entry) return;
+  var group = entry.closest("details.turn");
+  if (group) group.open = true;
+  entry.open = true;
+  entry.scrollIntoView({block: "nearest"});
+  entry.classList.add("flash");
+  setTimeout(function () { entry.classList.remove("flash"); }, 1500);
+}, true);
+</script>"""
+
+
+def build_ui(assistant: Assistant) -> gr.Blocks:
+    """The chat and library tabs. Mount it with :func:`mount_ui` (which adds CSS and the queue)."""
+    with gr.Blocks(title="Ask the news") as demo:
+        turns = gr.State([])
+        with gr.Tab("Chat"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="Answers quote the articles; click [n] for the source",
+                                         elem_id="chat", height=460, feedback_options=None, buttons=["copy"])
+                    with gr.Row():
+                        box = gr.Textbox(placeholder="Ask about the news…", show_label=False, scale=5,
+                                         elem_id="question", autofocus=True)
+                        ask = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+                    gr.Examples(EXAMPLES, inputs=box, label="Examples")
+                    new = gr.Button("New conversation", size="sm")
+                with gr.Column(scale=2):
+                    gr.Markdown("### Sources")
+                    sources = gr.HTML(sources_html([]), elem_id="sources")
+        with gr.Tab("Library"):
+            _library(assistant)
+
+        def respond(question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
+            yield from _respond(assistant, question, state)
+
+        outputs = [chatbot, sources, turns, box]
+        for trigger in (ask.click, box.submit):
+            trigger(respond, [box, turns], outputs, show_progress="minimal")
+        new.click(lambda: ([], sources_html([]), [], ""), None, outputs)
+        chatbot.clear(lambda: (sources_html([]), []), None, [sources, turns])  # its trash button
+    return demo
+
+
+def _respond(assistant: Assistant, question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
+    """Stream one answer into the chat: the question at once, then the text, then the sources."""
+    from .api import require_index
+
+    if not question.strip():
+        raise gr.Error("Type a question first.")
+    turn = len(state)
+    messages = _messages(state)
+    messages += [{"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": "…"}]
+    yield messages, gr.skip(), state, ""
+    try:
+        require_index(assistant)
+        text = ""
+        for event in assistant.stream(question, plain_history(state)):
+            if event.kind == "delta":
+                text += event.text
+                messages[-1]["content"] = answer_html({"answer": text, "citations": []}, turn)
+                yield messages, gr.skip(), state, ""
+            elif event.kind == "done":
+                answer = event.answer.to_dict()  # type: ignore[union-attr]
+                state = [*state, (question, answer)]
+                yield _messages(state), sources_html([(q, a["citations"]) for q, a in state]), state, ""
+    except AssistantError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def _messages(state: Turns) -> list[dict[str, str]]:
+    messages = []
+    for turn, (question, answer) in enumerate(state):
+        messages.append({"role": "user", "content": html.escape(question)})
+        messages.append({"role": "assistant", "content": answer_html(answer, turn)})
+    return messages
+
+
+def _library(assistant: Assistant) -> None:
+    files = gr.File(label="Upload articles (txt, md, html, pdf, jsonl)", file_count="multiple",
+                    file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"], elem_id="upload")
+    add = gr.Button("Add to the library", variant="primary", elem_id="ingest")
+    status = gr.Markdown(elem_id="ingest-status")
+    table = gr.Dataframe(_rows(assistant), headers=["Title", "Source", "Date", "Chunks", "Id"],
+                         interactive=False, elem_id="articles", wrap=True)
+    with gr.Row():
+        pick = gr.Dropdown(_choices(assistant), label="Article to delete", scale=4, elem_id="pick")
+        delete = gr.Button("Delete", variant="stop", scale=1, elem_id="delete")
+
+    def ingest(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        from .api import keep_upload
+
+        if not paths:
+            raise gr.Error("Choose one or more files first.")
+        try:
+            saved = [keep_upload(Path(p).name, Path(p).read_bytes(), assistant.settings) for p in paths]
+            progress((0, len(saved)), desc="Ingesting", unit="files")
+            report = assistant.ingest(saved, on_progress=lambda done, total: progress((done, total), desc="Ingesting", unit="files"))
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        except Exception as exc:  # starlette's 413 from keep_upload
+            raise gr.Error(str(getattr(exc, "detail", exc))) from exc
+        lines = [report.summary()] + [f"- failed: {html.escape(e.reason)}" for e in report.failed]
+        return "\n".join(lines), _rows(assistant), gr.update(choices=_choices(assistant)), None
+
+    def remove(article_id: str | None) -> tuple[Any, ...]:
+        from .api import remove_upload
+
+        if not article_id:
+            raise gr.Error("Pick an article to delete.")
+        try:
+            record = assistant.delete(article_id)
+        except AssistantError as exc:
+            raise gr.Error(str(exc)) from exc
+        remove_upload(record.key, assistant.settings)
+        return f"Deleted {html.escape(record.title)}.", _rows(assistant), gr.update(choices=_choices(assistant), value=None)
+
+    add.click(ingest, files, [status, table, pick, files])
+    delete.click(remove, pick, [status, table, pick])
+
+
+def _rows(assistant: Assistant) -> list[list[Any]]:
+    # Dataframe cells are rendered as text, not HTML, so titles need no escaping here.
+    return [[r.title, r.source, r.published, r.chunks, r.id] for r in assistant.articles()]
+
+
+def _choices(assistant: Assistant) -> list[tuple[str, str]]:
+    return [(f"{r.title} ({r.source or r.key})", r.id) for r in assistant.articles()]
+
+
+def mount_ui(app: FastAPI, assistant: Assistant, settings: Settings, path: str = "/ui") -> FastAPI:
+    """Mount the chat UI on ``app`` at ``path``, served ``ui_concurrency`` requests at a time."""
+    demo = build_ui(assistant).queue(default_concurrency_limit=settings.ui_concurrency)
+    auth = (settings.ui_user, settings.ui_password) if settings.ui_user else None
+    return gr.mount_gradio_app(app, demo, path, auth=auth, css=CSS, head=HEAD, ssr_mode=False,
+                               max_file_size=settings.max_file_bytes, footer_links=["api"])
