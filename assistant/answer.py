@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -99,18 +101,21 @@ class ExtractiveAnswerer:
     """Picks the best sentences of the retrieved passages and cites each one."""
 
     def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
-                 max_candidates: int = 16) -> None:
+                 max_candidates: int = 16, cache_size: int = 20_000) -> None:
         self.embedder = embedder
         self.abstain_below = abstain_below
         self.max_sentences = max_sentences
         self.max_candidates = max_candidates
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()  # chunk ids carry the content hash
+        self._lock = threading.Lock()
 
     def score(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[tuple[float, _Candidate]]:
         """Every candidate sentence with its score, best first."""
         candidates = _candidates(passages, self.max_candidates)
         if not candidates:
             return []
-        semantic = self.embedder.embed([c.text for c in candidates]) @ vector
+        semantic = self._vectors(candidates) @ vector
         terms = _terms(question)
         wants = _wants(question)
         scored = []
@@ -122,6 +127,27 @@ class ExtractiveAnswerer:
             scored.append((total, cand))
         scored.sort(key=lambda item: -item[0])
         return scored
+
+    def _vectors(self, candidates: list[_Candidate]) -> np.ndarray:
+        """Sentence vectors, from the cache where possible: sentence embedding is the costliest
+        step of a question, and popular passages come back again and again."""
+        import numpy as np
+
+        keys = [(c.passage.chunk.id, c.start) for c in candidates]
+        with self._lock:
+            found = {key: self._cache[key] for key in keys if key in self._cache}
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            fresh = self.embedder.embed([candidates[i].text for i in missing])
+            found.update({keys[i]: vec for i, vec in zip(missing, fresh)})
+        with self._lock:
+            for key in keys:
+                self._cache[key] = found[key]
+                self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        vectors = [found[key] for key in keys]
+        return np.stack(vectors)
 
     def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
         scored = self.score(question, vector, passages)

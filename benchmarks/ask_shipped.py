@@ -1,0 +1,49 @@
+"""Median and p95 latency of `Assistant.ask` on the shipped corpus, after warm-up.
+
+Run: .venv/bin/python benchmarks/ask_shipped.py [--runs 50]
+Uses a fresh temporary index built from corpus/ and loads the model once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from assistant import Assistant, Settings
+
+QUESTIONS = [
+    "when was the dialogue framework set up?",
+    "Where will the foreign and defense ministers hold talks?",
+    "What will the joint document include?",
+    "Which team won the football league last season?",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=50)
+    args = parser.parse_args()
+    root = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        assistant = Assistant.from_settings(Settings(index_dir=Path(tmp), corpus_dir=root / "corpus", progress=False))
+        assistant.ensure_index()
+        first = time.perf_counter() - started
+        for q in QUESTIONS:  # warm-up: lexical index load, first inference
+            assistant.ask(q)
+        times = []
+        for i in range(args.runs):
+            t = time.perf_counter()
+            assistant.ask(QUESTIONS[i % len(QUESTIONS)])
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    print(f"model load + first ingest: {first:.1f} s")
+    print(f"ask over {args.runs} runs: median {statistics.median(times):.1f} ms, "
+          f"p95 {times[int(0.95 * (len(times) - 1))]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
