@@ -6,8 +6,8 @@ PyStemmer. Each build is written to a new directory named after the store's stam
 renamed into place, so a crash mid-build leaves at worst an unused temporary directory, and
 two processes building the same stamp simply keep one of the two identical results.
 
-Staleness: the store's stamp (a digest of every article id and content hash) is checked at
-most every ``check_every_s`` seconds, so an ingest by another process, even through a shared
+Staleness: the store's stamp (a generation bumped by every write, plus the chunk count) is
+checked at most every ``check_every_s`` seconds, so an ingest by another process, even through a shared
 Chroma server, is picked up on the next question after that.
 """
 

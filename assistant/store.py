@@ -15,7 +15,6 @@ dataclasses here and never leak Chroma types inward.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +84,7 @@ class Store:
         self.articles = client.get_or_create_collection(
             f"{name}_articles", configuration=space, embedding_function=None
         )
+        self.meta = client.get_or_create_collection(f"{name}_meta", embedding_function=None)
 
     @classmethod
     def open(cls, index_dir: Path, chroma_url: str = "", name: str = "news") -> Store:
@@ -137,15 +137,18 @@ class Store:
             documents=[article.text],
             metadatas=[{**meta, "key": article.key, "content_hash": content_hash, "chunks": len(chunks)}],
         )
+        self.bump()
 
     def delete_article(self, article_id: str) -> None:
         """Remove an article's record first, then every chunk of it."""
         self.articles.delete(ids=[article_id])
         self.chunks.delete(where={"article_id": article_id})
+        self.bump()
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
         for lo in range(0, len(ids), _PAGE):
             self.chunks.delete(ids=list(ids[lo : lo + _PAGE]))
+        self.bump()
 
     # ---- reading -------------------------------------------------------------------------
 
@@ -206,11 +209,21 @@ class Store:
         return orphans
 
     def stamp(self) -> str:
-        """A fingerprint of the indexed content; changes whenever an article is added, changed
-        or removed. Derived indexes store it to know when they are stale."""
-        pairs = sorted((a.id, a.content_hash) for a in self.article_records().values())
-        digest = hashlib.sha256(repr(pairs).encode()).hexdigest()[:16]
-        return f"{len(pairs)}-{digest}"
+        """A fingerprint of the indexed content, cheap enough to check on every question.
+
+        Every write bumps a generation record (:meth:`bump`); the chunk count is added so that a
+        writer that died before bumping is still noticed. Derived indexes store the stamp to know
+        when they are stale, also when another process wrote (e.g. through a shared server).
+        """
+        got = self.meta.get(ids=["generation"], include=["documents"])
+        generation = got["documents"][0] if got["ids"] else "0"
+        return f"{generation}-{self.chunks.count()}"
+
+    def bump(self) -> None:
+        """Record that the content changed (called after every write)."""
+        import uuid
+
+        self.meta.upsert(ids=["generation"], documents=[uuid.uuid4().hex[:12]], embeddings=[[0.0]])
 
     def _scan(self, collection: Any, include: list[str]) -> Iterator[tuple[list[str], list, list]]:
         offset = 0
