@@ -18,6 +18,7 @@ import email.utils
 import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -125,10 +126,14 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     from assistant import formats  # here, not at the top: formats imports this module
 
     if suffix == ".pdf":
-        return Loaded([formats.load_pdf(data, key, label)], [])
-    if suffix in (".html", ".htm"):
-        return Loaded([formats.load_html(data, key, label)], [])
-    return Loaded([formats.load_text(data, key, label, markdown=suffix != ".txt")], [])
+        article = formats.load_pdf(data, key, label)
+    elif suffix in (".html", ".htm"):
+        article = formats.load_html(data, key, label)
+    else:
+        article = formats.load_text(data, key, label, markdown=suffix != ".txt")
+    if not any(ch.isalnum() for ch in article.text):
+        raise LoadError(label, "no words in the text (only punctuation or symbols)")
+    return Loaded([article], [])
 
 
 def normalize_date(value: object, field: str = "published") -> str:
@@ -199,7 +204,10 @@ def decode_text(data: bytes, label: str) -> str:
         western = data.decode("cp1252")
     except UnicodeDecodeError:
         return str(best)
-    return western if mess_ratio(western) <= best.chaos else str(best)
+    # On short text the detector's scores are close and noisy (a French sentence in cp1252 scored
+    # 0.038 against MacLatin2's 0.030), so allow a small margin; wrong Cyrillic or Greek read as
+    # cp1252 scores above 1.0, far outside it.
+    return western if mess_ratio(western) <= best.chaos + 0.02 else str(best)
 
 
 def _load_jsonl(data: bytes, filekey: str, label: str) -> Loaded:
@@ -274,7 +282,11 @@ def _walk(directory: Path, errors: list[LoadError]) -> list[Path]:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        # A FIFO or device named like an article would block the read forever (or never end).
+        if not stat.S_ISREG(info.st_mode):
+            raise LoadError(str(path), "not a regular file (a pipe, socket or device)")
+        size = info.st_size
         if size > max_bytes:
             raise LoadError(str(path), f"file is {size} bytes, over the limit of {max_bytes} bytes")
         return path.read_bytes()
