@@ -21,7 +21,7 @@ _MARKER = re.compile(r"\[(\d{1,3})\]")
 NOT_IN_ARTICLES = "Not in the articles"
 
 
-def answer_html(answer: Mapping[str, Any], turn: int) -> str:
+def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -> str:
     """One chat message for an answer (``Answer.to_dict()``): text, markers as links, and a note.
 
     Example: ``answer_html({"answer": "In 2010 [1]", "abstained": False, "citations": []}, 0)``
@@ -32,7 +32,8 @@ def answer_html(answer: Mapping[str, Any], turn: int) -> str:
         body = f'<div class="answer abstained"><strong>{NOT_IN_ARTICLES}.</strong> {text}</div>'
     else:
         numbers = {c["n"] for c in answer.get("citations", [])}
-        body = '<div class="answer">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
+        css = "answer streaming" if streaming else "answer"  # streaming: text so far, no sources yet
+        body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
     standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
     if standalone and standalone != asked:
         body += f'<div class="understood">Understood as: {html.escape(standalone)}</div>'

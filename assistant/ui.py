@@ -120,7 +120,7 @@ def _respond(assistant: Assistant, question: str, state: Turns) -> Iterator[tupl
         for event in assistant.stream(question, plain_history(state)):
             if event.kind == "delta":
                 text += event.text
-                messages[-1]["content"] = answer_html({"answer": text, "citations": []}, turn)
+                messages[-1]["content"] = answer_html({"answer": text}, turn, streaming=True)
                 yield messages, gr.skip(), state, ""
             elif event.kind == "done":
                 answer = event.answer.to_dict()  # type: ignore[union-attr]
