@@ -37,6 +37,7 @@ from starlette.exceptions import HTTPException
 from . import errors
 from .config import Settings
 from .security import Guard, error_body
+from .throttle import install_limits
 
 if TYPE_CHECKING:
     from .assistant import Assistant, Event
@@ -80,6 +81,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None) -> FastAP
     app.state.assistant, app.state.settings, app.state.guard = assistant, settings, guard
     _add_error_handlers(app)
     guard.install(app)
+    install_limits(app, settings)
     app.include_router(api_router(assistant, settings, guard))
     app.include_router(openai_router(assistant, guard))
     app.include_router(embed_router(settings, guard))
@@ -118,6 +120,9 @@ def api_router(assistant: Assistant, settings: Settings, guard: Guard):  # noqa:
     @router.post("/articles", status_code=201, dependencies=[admin])
     async def upload(files: list[UploadFile] = File(description="txt, md, html, pdf or jsonl files")) -> Any:
         """Save the files under the corpus' uploads/ directory and ingest them."""
+        if len(files) > settings.max_upload_files:
+            raise HTTPException(413, f"{len(files)} files in one upload; the limit is "
+                                     f"{settings.max_upload_files} (max_upload_files)")
         paths = [await save_upload(f, settings) for f in files]
         report = await run_in_threadpool(assistant.ingest, paths)
         body = report.to_dict()

@@ -62,6 +62,10 @@ class Settings:
     ui_password: str = _setting("", "Password for the chat UI login.")
     ui_concurrency: int = _setting(8, "Chat UI requests served at once (Gradio concurrency limit).")
     max_upload_bytes: int = _setting(50_000_000, "Largest upload request (all files) accepted.")
+    max_upload_files: int = _setting(20, "Most files accepted in one upload request.")
+    rate_limit: str = _setting(
+        "", "Requests per client on /api and /v1, e.g. '60/minute;1000/hour'; empty: no limit."
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: typing.Any) -> Settings:

@@ -154,6 +154,8 @@ def _library(assistant: Assistant) -> None:
 
         if not paths:
             raise gr.Error("Choose one or more files first.")
+        if len(paths) > assistant.settings.max_upload_files:
+            raise gr.Error(f"{len(paths)} files at once; the limit is {assistant.settings.max_upload_files}.")
         try:
             saved = [keep_upload(Path(p).name, Path(p).read_bytes(), assistant.settings) for p in paths]
             progress((0, len(saved)), desc="Ingesting", unit="files")
