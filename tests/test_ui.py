@@ -86,7 +86,7 @@ def page(browser):  # noqa: ANN001, ANN201 - a playwright Page that fails the te
     page = context.new_page()
     page.dialogs = []
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
-    page.set_default_timeout(30_000)
+    page.set_default_timeout(90_000)  # generous: CI machines are shared and busy
     yield page
     context.close()
 
