@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .errors import BadQuestion
-from .store import StoredChunk, where_filter
+from .records import StoredChunk, where_filter
 
 if TYPE_CHECKING:
     import numpy as np

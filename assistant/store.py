@@ -10,65 +10,26 @@ Two collections per index:
 An article's record is written *after* its chunks and deleted *before* them, so it doubles as
 a commit marker: chunks without a matching article record (hash included) are leftovers of an
 interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them. Results are converted to plain
-dataclasses here and never leak Chroma types inward.
+dataclasses (assistant/records.py) here and never leak Chroma types inward.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .articles import Article
 from .chunking import Chunk
 from .errors import ConfigError, IndexNotReady
+from .records import (  # noqa: F401 - ArticleRecord and StoredChunk are re-exported
+    ArticleRecord, StoredChunk, article_meta, chunk_meta, record, stored_chunk,
+)
 
 if TYPE_CHECKING:
     import numpy as np
 
 _PAGE = 2000  # records per get() call when scanning a collection
-
-
-@dataclass(frozen=True)
-class ArticleRecord:
-    """An indexed article as stored: metadata, and the text when asked for."""
-
-    id: str
-    key: str
-    title: str
-    source: str
-    url: str
-    published: str
-    author: str
-    content_hash: str
-    chunks: int
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class StoredChunk:
-    """A chunk as stored, with the article metadata a citation needs."""
-
-    id: str
-    article_id: str
-    text: str
-    start: int
-    end: int
-    sentences: tuple[tuple[int, int], ...]
-    title: str
-    source: str
-    url: str
-    published: str
-    pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
-
-    def page_at(self, offset: int) -> int | None:
-        """The PDF page holding article offset ``offset``, or None when not paginated."""
-        page = None
-        for start, number in self.pages:
-            if start <= offset:
-                page = number
-        return page
 
 
 class Store:
@@ -121,14 +82,14 @@ class Store:
         batch: int = 1000,
     ) -> None:
         """Store an article's chunks, then its record (the commit marker)."""
-        meta = _article_meta(article)
+        meta = article_meta(article)
         for lo in range(0, len(chunks), batch):
             part = chunks[lo : lo + batch]
             self.chunks.upsert(
                 ids=[c.id for c in part],
                 embeddings=vectors[lo : lo + batch],
                 documents=[c.text for c in part],
-                metadatas=[_chunk_meta(c, meta, content_hash, article) for c in part],
+                metadatas=[chunk_meta(c, meta, content_hash, article) for c in part],
             )
         mean = vectors.mean(axis=0)
         self.articles.upsert(
@@ -157,14 +118,14 @@ class Store:
         records: dict[str, ArticleRecord] = {}
         for ids, metas, _ in self._scan(self.articles, ["metadatas"]):
             for id_, meta in zip(ids, metas):
-                records[id_] = _record(id_, meta)
+                records[id_] = record(id_, meta)
         return records
 
     def get_article(self, article_id: str) -> ArticleRecord | None:
         got = self.articles.get(ids=[article_id], include=["metadatas", "documents"])
         if not got["ids"]:
             return None
-        return _record(article_id, got["metadatas"][0], got["documents"][0])
+        return record(article_id, got["metadatas"][0], got["documents"][0])
 
     def similar_articles(self, vector: np.ndarray, n: int = 5) -> list[tuple[str, float]]:
         """Ids of the articles nearest to ``vector`` with their cosine similarity."""
@@ -192,7 +153,7 @@ class Store:
         if not ids:
             return {}
         got = self.chunks.get(ids=list(ids), include=["metadatas", "documents"])
-        return {i: _stored_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        return {i: stored_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
 
     def scan_chunks(self) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         """Every chunk, a page at a time: (ids, metadatas, documents)."""
@@ -233,83 +194,3 @@ class Store:
                 return
             yield got["ids"], got.get("metadatas") or [], got.get("documents") or []
             offset += len(got["ids"])
-
-
-def where_filter(
-    source: str | None = None, after_ts: int | None = None, before_ts: int | None = None
-) -> dict[str, Any] | None:
-    """A Chroma ``where`` clause for the supported filters, or None for no filter.
-
-    Example: ``where_filter(source="Reuters")`` -> ``{"source": "Reuters"}``
-    """
-    clauses: list[dict[str, Any]] = []
-    if source:
-        clauses.append({"source": source})
-    if after_ts is not None:
-        clauses.append({"published_ts": {"$gte": after_ts}})
-    if before_ts is not None:
-        clauses.append({"published_ts": {"$lte": before_ts}})
-    if not clauses:
-        return None
-    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _article_meta(article: Article) -> dict[str, Any]:
-    from .articles import timestamp
-
-    meta: dict[str, Any] = {
-        "article_id": article.id,
-        "title": article.title,
-        "source": article.source,
-        "url": article.url,
-        "published": article.published,
-        "author": article.author,
-    }
-    ts = timestamp(article.published) if article.published else None
-    if ts is not None:
-        meta["published_ts"] = ts  # numbers only: Chroma's range filters need them
-    return meta
-
-
-def _chunk_meta(chunk: Chunk, meta: dict[str, Any], content_hash: str, article: Article) -> dict[str, Any]:
-    flat = [offset for span in chunk.sentences for offset in span]
-    out = {**meta, "content_hash": content_hash, "start": chunk.start, "end": chunk.end,
-           "index": chunk.index, "sentences": flat}
-    if article.pages:  # the pages the chunk spans, as [start offset, page number, ...]
-        first = article.page_at(chunk.start)
-        spans = [(chunk.start, first)] + [(s, n) for s, n in article.pages if chunk.start < s < chunk.end]
-        out["pages"] = [x for span in spans for x in span]
-    return out
-
-
-def _record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
-    return ArticleRecord(
-        id=id_,
-        key=meta.get("key", ""),
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url", ""),
-        published=meta.get("published", ""),
-        author=meta.get("author", ""),
-        content_hash=meta.get("content_hash", ""),
-        chunks=int(meta.get("chunks", 0)),
-        text=text or "",
-    )
-
-
-def _stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
-    flat = list(meta.get("sentences") or [])
-    pages = list(meta.get("pages") or [])
-    return StoredChunk(
-        id=id_,
-        article_id=meta["article_id"],
-        text=text,
-        start=int(meta["start"]),
-        end=int(meta["end"]),
-        sentences=tuple(zip(flat[0::2], flat[1::2])),
-        title=meta.get("title", ""),
-        source=meta.get("source", ""),
-        url=meta.get("url", ""),
-        published=meta.get("published", ""),
-        pages=tuple(zip(pages[0::2], pages[1::2])),
-    )

@@ -1,0 +1,136 @@
+"""Plain records of what the store holds, and their conversion to and from Chroma metadata.
+
+Chroma metadata values are flat (strings, numbers, lists of numbers), so sentence offsets and
+PDF page starts are stored as flat lists ``[start, end, start, end, ...]`` and paired up again
+here. The publication date is stored twice: ISO text to show, epoch seconds to filter on
+(Chroma's range operators take numbers only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .articles import Article
+from .chunking import Chunk
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    """An indexed article as stored: metadata, and the text when asked for."""
+
+    id: str
+    key: str
+    title: str
+    source: str
+    url: str
+    published: str
+    author: str
+    content_hash: str
+    chunks: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class StoredChunk:
+    """A chunk as stored, with the article metadata a citation needs."""
+
+    id: str
+    article_id: str
+    text: str
+    start: int
+    end: int
+    sentences: tuple[tuple[int, int], ...]
+    title: str
+    source: str
+    url: str
+    published: str
+    pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
+
+    def page_at(self, offset: int) -> int | None:
+        """The PDF page holding article offset ``offset``, or None when not paginated."""
+        page = None
+        for start, number in self.pages:
+            if start <= offset:
+                page = number
+        return page
+
+
+def where_filter(
+    source: str | None = None, after_ts: int | None = None, before_ts: int | None = None
+) -> dict[str, Any] | None:
+    """A Chroma ``where`` clause for the supported filters, or None for no filter.
+
+    Example: ``where_filter(source="Reuters")`` -> ``{"source": "Reuters"}``
+    """
+    clauses: list[dict[str, Any]] = []
+    if source:
+        clauses.append({"source": source})
+    if after_ts is not None:
+        clauses.append({"published_ts": {"$gte": after_ts}})
+    if before_ts is not None:
+        clauses.append({"published_ts": {"$lte": before_ts}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def article_meta(article: Article) -> dict[str, Any]:
+    from .articles import timestamp
+
+    meta: dict[str, Any] = {
+        "article_id": article.id,
+        "title": article.title,
+        "source": article.source,
+        "url": article.url,
+        "published": article.published,
+        "author": article.author,
+    }
+    ts = timestamp(article.published) if article.published else None
+    if ts is not None:
+        meta["published_ts"] = ts  # numbers only: Chroma's range filters need them
+    return meta
+
+
+def chunk_meta(chunk: Chunk, meta: dict[str, Any], content_hash: str, article: Article) -> dict[str, Any]:
+    flat = [offset for span in chunk.sentences for offset in span]
+    out = {**meta, "content_hash": content_hash, "start": chunk.start, "end": chunk.end,
+           "index": chunk.index, "sentences": flat}
+    if article.pages:  # the pages the chunk spans, as [start offset, page number, ...]
+        first = article.page_at(chunk.start)
+        spans = [(chunk.start, first)] + [(s, n) for s, n in article.pages if chunk.start < s < chunk.end]
+        out["pages"] = [x for span in spans for x in span]
+    return out
+
+
+def record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
+    return ArticleRecord(
+        id=id_,
+        key=meta.get("key", ""),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+        author=meta.get("author", ""),
+        content_hash=meta.get("content_hash", ""),
+        chunks=int(meta.get("chunks", 0)),
+        text=text or "",
+    )
+
+
+def stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
+    flat = list(meta.get("sentences") or [])
+    pages = list(meta.get("pages") or [])
+    return StoredChunk(
+        id=id_,
+        article_id=meta["article_id"],
+        text=text,
+        start=int(meta["start"]),
+        end=int(meta["end"]),
+        sentences=tuple(zip(flat[0::2], flat[1::2])),
+        title=meta.get("title", ""),
+        source=meta.get("source", ""),
+        url=meta.get("url", ""),
+        published=meta.get("published", ""),
+        pages=tuple(zip(pages[0::2], pages[1::2])),
+    )
