@@ -43,6 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", help="only articles from this source")
     ask.add_argument("--after", help="only articles published on or after this date (YYYY-MM-DD)")
     ask.add_argument("--before", help="only articles published on or before this date (YYYY-MM-DD)")
+    ask.add_argument("--answerer", help="'extractive' (default), 'smollm2', 'openai:MODEL', 'ollama:MODEL' or "
+                     "'llamacpp:/path/model.gguf' (or ASSISTANT_ANSWERER; needs the llm extra)")
 
     articles = commands.add_parser("articles", help="list indexed articles")
     articles.add_argument("--json", action="store_true")
@@ -53,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="serve the chat UI, the HTTP API and /embed (needs the web extra)")
     serve.add_argument("--host", help="address to listen on (default: 127.0.0.1, or ASSISTANT_HOST)")
     serve.add_argument("--port", type=int, help="port to listen on (default: 7860, or ASSISTANT_PORT)")
+
+    evaluate = commands.add_parser("eval", help="measure answers and retrieval on a QA dataset (SQuAD 2.0 JSON or JSONL)")
+    evaluate.add_argument("dataset", type=Path)
+    evaluate.add_argument("--baseline", action="store_true", help="also measure the LangChain tutorial pipeline")
+    evaluate.add_argument("--json", type=Path, metavar="PATH", help="write the full report (per question too) as JSON")
+    evaluate.add_argument("--markdown", type=Path, metavar="PATH", help="write the report as Markdown tables")
+    evaluate.add_argument("--limit", type=int, metavar="N", help="only N questions, spread evenly over the set")
     return parser
 
 
@@ -61,8 +70,13 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     try:
         settings = Settings.from_env(
-            index_dir=args.index, corpus_dir=args.corpus, chroma_url=args.chroma_url
+            index_dir=args.index, corpus_dir=args.corpus, chroma_url=args.chroma_url,
+            answerer=getattr(args, "answerer", None),
         )
+        if args.command == "eval":  # builds its own temporary index
+            from .evaluate import run_command
+
+            return run_command(settings, args.dataset, args.baseline, args.json, args.markdown, args.limit, stdout)
         from .assistant import Assistant
 
         assistant = Assistant.from_settings(settings)
@@ -119,7 +133,7 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
 
 
 def _readable(answer: Answer) -> str:
-    lines = [answer.text]
+    lines = [answer.text, *(f"(note: {note})" for note in answer.notes if note not in answer.text)]
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.insert(0, f"(understood as: {answer.standalone_question})")
     if answer.citations:

@@ -1,0 +1,127 @@
+"""Scoring one question, and summing a run up: pure functions over plain values.
+
+A retrieved passage is ``(title, start, end, text)``. It *hits* when it belongs to the
+question's article and overlaps a gold answer span (SQuAD) or, without spans (JSONL),
+contains a gold answer once both are normalised as the official SQuAD script does (lower
+case, no punctuation, no articles, single spaces).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import string
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .eval_data import Question
+
+Retrieved = tuple[str, int, int, str]  # (article title, start, end, text)
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_CITATION_MARK = re.compile(r"\s*\[\d+\]")
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def normalize(text: str) -> str:
+    """The SQuAD script's normalisation.
+
+    Example: ``normalize("The  Normans, in 911!")`` -> ``"normans in 911"``
+    """
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether a gold answer appears (as whole words) in ``text``, both normalised.
+
+    Example: ``contains_answer("It began in 911 [1].", ["911"])`` -> ``True``
+    """
+    haystack = f" {normalize(_CITATION_MARK.sub('', text))} "
+    return any(f" {gold} " in haystack for gold in map(normalize, answers) if gold)
+
+
+def hits(question: Question, passage: Retrieved) -> bool:
+    """Whether one retrieved passage holds a gold answer of the question's article."""
+    title, start, end, text = passage
+    if question.title is not None and title != question.title:
+        return False
+    if question.spans:
+        return any(start < gold_end and gold_start < end for gold_start, gold_end in question.spans)
+    return contains_answer(text, question.answers)
+
+
+def first_hit(question: Question, ranked: Sequence[Retrieved]) -> int | None:
+    """The 1-based rank of the first passage that hits, or None.
+
+    Example: a hit in second place -> ``2``
+    """
+    return next((rank for rank, p in enumerate(ranked, start=1) if hits(question, p)), None)
+
+
+@dataclass
+class Outcome:
+    """What happened to one question in one pipeline (answer fields stay None for retrieval only)."""
+
+    question: Question
+    rank: int | None  # first hit in the top 10
+    retrieve_ms: float
+    answered_ms: float | None = None
+    abstained: bool | None = None
+    correct: bool | None = None  # a gold answer appears in the answer text
+    answer_chars: int | None = None
+    cited_right: bool | None = None  # the first cited passage holds a gold answer
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """The ``q``-th percentile (0..100), linear between ranks; None for no values.
+
+    Example: ``percentile([1, 2, 3, 4], 50)`` -> ``2.5``
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def summarise(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
+    """The report's figures for a set of outcomes; shares are 0..1, None when undefined."""
+    answerable = [o for o in outcomes if o.question.answerable]
+    unanswerable = [o for o in outcomes if not o.question.answerable]
+    ranks = [o.rank for o in answerable]
+    summary: dict[str, float | int | None] = {
+        "questions": len(outcomes), "answerable": len(answerable), "unanswerable": len(unanswerable),
+        "hit@1": _share(r is not None and r <= 1 for r in ranks),
+        "hit@4": _share(r is not None and r <= 4 for r in ranks),
+        "hit@5": _share(r is not None and r <= 5 for r in ranks),
+        "mrr@10": _mean(1.0 / r if r else 0.0 for r in ranks),
+        "retrieve_p50_ms": percentile([o.retrieve_ms for o in outcomes], 50),
+        "retrieve_p95_ms": percentile([o.retrieve_ms for o in outcomes], 95),
+    }
+    asked = [o for o in outcomes if o.abstained is not None]
+    if not asked:
+        return summary
+    given = [o for o in asked if o.question.answerable and not o.abstained]
+    summary.update({
+        "answer_accuracy": _share(bool(o.correct) for o in asked if o.question.answerable),
+        "median_answer_chars": statistics.median([o.answer_chars for o in given]) if given else None,
+        "citation_precision": _share(bool(o.cited_right) for o in given),
+        "abstention": _share(bool(o.abstained) for o in asked if not o.question.answerable),
+        "wrong_abstention": _share(bool(o.abstained) for o in asked if o.question.answerable),
+        "ask_p50_ms": percentile([o.answered_ms for o in asked], 50),
+        "ask_p95_ms": percentile([o.answered_ms for o in asked], 95),
+    })
+    return summary
+
+
+def _share(flags: object) -> float | None:
+    values = list(flags)  # type: ignore[call-overload]
+    return sum(values) / len(values) if values else None
+
+
+def _mean(values: object) -> float | None:
+    values = list(values)  # type: ignore[call-overload]
+    return sum(values) / len(values) if values else None
