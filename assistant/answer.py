@@ -38,6 +38,7 @@ _STOP = frozenset(
     "their them they this to was were what when where which who whom whose why will with would".split()
 )
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
+MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ class ExtractiveAnswerer:
         if not scored or scored[0][0] < self.abstain_below:
             return Answer(question=question, text=abstention(question), abstained=True)
         best = scored[0][0]
-        chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - 0.05)]
+        chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk

@@ -141,11 +141,12 @@ def _tutorial_one(baseline: TutorialPipeline, question: Question) -> Outcome:
 
 
 def _settings(assistant: Assistant) -> dict[str, Any]:
-    from .answer import WEIGHTS
+    from . import answer
 
     s = assistant.settings
     names = ("chunk_chars", "chunk_overlap_chars", "k", "candidates", "rrf_k", "max_sentences", "abstain_below")
-    return {**{n: getattr(s, n) for n in names}, "weights": dict(WEIGHTS)}
+    return {**{n: getattr(s, n) for n in names}, "weights": dict(answer.WEIGHTS),
+            "margin": getattr(answer, "MARGIN", None)}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
