@@ -5,6 +5,7 @@ and schemathesis fuzzing of the HTTP API against its own OpenAPI schema (never a
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -149,3 +150,44 @@ def test_the_api_never_answers_500(target: dict) -> None:
             case.validate_response(response, checks=[not_a_server_error])
 
         never_500()
+
+
+# ---- odd questions and bad uploads over HTTP --------------------------------------------------
+
+
+@pytest.mark.parametrize("question, status", [
+    ("", 400), ("\x00\x01\x1b", 400), ("why " * 2000, 400), ("\ud800?", 200),
+    ("日米の協議はいつ始まったのか？", 200), ("<img src=x onerror=alert(1)> when was it set up?", 200),
+])
+def test_odd_questions_over_http_get_an_answer_or_a_clear_400(target: dict, question: str, status: int) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(target["assistant"]))
+    body = json.dumps({"question": question}).encode()  # \ud800 is sent as the JSON escape
+    response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == status, response.text
+    if status == 400:
+        assert response.json()["error"]["type"] in ("BadQuestion", "BadRequest")
+        assert response.json()["error"]["message"]
+    else:
+        assert response.json()["answer"]
+
+
+def test_an_upload_with_bad_files_ingests_the_good_ones_and_names_each_bad_one(target: dict) -> None:
+    from fastapi.testclient import TestClient
+
+    client = TestClient(create_app(target["assistant"]))
+    files = [
+        ("files", ("ferry.txt", b"Ferry news\n\nThe island ferry resumed service on Friday after repairs.", "text/plain")),
+        ("files", ("empty.txt", b"", "text/plain")),
+        ("files", ("photo.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" * 20, "text/plain")),
+        ("files", ("feed.jsonl", b'{"title": "Bridge", "text": "The bridge reopened."}\n{oops\n', "application/json")),
+    ]
+    response = client.post("/api/articles", files=files)
+    assert response.status_code == 201, response.text
+    report = response.json()
+    assert sorted(a["key"] for a in report["added"]) == ["uploads/feed.jsonl#Bridge", "uploads/ferry.txt"]
+    reasons = " | ".join(f["reason"] for f in report["failed"])
+    assert "empty.txt: empty file" in reasons
+    assert "photo.txt: binary file, not text" in reasons
+    assert "feed.jsonl:2: invalid JSON" in reasons
