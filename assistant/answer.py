@@ -69,6 +69,10 @@ class Answer:
     citations: list[Citation] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
     standalone_question: str = ""  # the question as retrieved, after resolving a follow-up
+    answerer: str = "extractive"  # "extractive", or the language model's setting, e.g. "openai:gpt-4o-mini"
+    sentences: list[Any] = field(default_factory=list)  # a model's sentences as checked (citecheck.SentenceCheck)
+    fallback: bool = False  # the model's answer was not verified, so this is the extractive answer
+    notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI and the HTTP API."""
@@ -79,7 +83,16 @@ class Answer:
             "abstained": self.abstained,
             "citations": [asdict(c) for c in self.citations],
             "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "answerer": self.answerer,
+            "sentences": [_sentence_dict(s) for s in self.sentences],
+            "fallback": self.fallback,
+            "notes": list(self.notes),
         }
+
+
+def _sentence_dict(check: Any) -> dict[str, Any]:
+    """A checked sentence as JSON: its text, whether it was verified, and the evidence."""
+    return {**asdict(check), "supported_by": list(check.supported_by)}
 
 
 @dataclass(frozen=True)

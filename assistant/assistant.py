@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import timeframe
 from .answer import Answer, ExtractiveAnswerer
 from .config import Settings
 from .embeddings import Embedder
@@ -31,7 +32,8 @@ class Event:
 
     ``kind`` is ``"question"`` (the standalone question retrieved for), ``"delta"`` (a piece
     of answer text), ``"citations"`` (the list of citation dicts) or ``"done"`` (the whole
-    :class:`Answer` in ``answer``).
+    :class:`Answer` in ``answer``). With a language model the deltas are its unchecked draft;
+    the text of the ``done`` answer is the checked one, and replaces the draft on screen.
     """
 
     kind: str
@@ -43,13 +45,18 @@ class Event:
 class Assistant:
     """Ingest articles, and answer questions about them with citations."""
 
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder, lexical: LexicalIndex) -> None:
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder, lexical: LexicalIndex,
+                 chat_model: Any = None) -> None:
         self.settings = settings
         self.store = store
         self.embedder = embedder
         self.lexical = lexical
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
-        self.answerer = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
+        self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
+        if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
+            from .llm_answer import build_answerer
+
+            self.answerer = build_answerer(settings, embedder, self.answerer, chat_model)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
@@ -111,6 +118,9 @@ class Assistant:
         timings: dict[str, float] = {}
         started = time.perf_counter()
         standalone = standalone_question(question, history or [])
+        if history and not isinstance(self.answerer, ExtractiveAnswerer):
+            standalone = self.answerer.rewrite(question, history, standalone)
+        filters, time_note = timeframe.apply(standalone, filters, self._newest_published)
         yield Event("question", text=standalone)
         vector = self.embedder.embed([standalone])[0]
         timings["embed"] = _ms(started)
@@ -118,14 +128,27 @@ class Assistant:
         passages = self.retriever.search(standalone, k or self.settings.k, filters, vector)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        answer = self.answerer.answer(standalone, vector, passages)
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            answer = self.answerer.answer(standalone, vector, passages)
+        else:  # the model's draft streams as it is written; the checked answer comes with "done"
+            for piece in self.answerer.stream(standalone, vector, passages):
+                if isinstance(piece, str):
+                    yield Event("delta", text=piece)
+                else:
+                    answer = piece
         answer.question, answer.standalone_question = question, standalone
+        answer.notes[:0] = [time_note] if time_note else []
         timings["answer"] = _ms(mark)
         timings["total"] = _ms(started)
-        answer.timings_ms = timings
-        yield Event("delta", text=answer.text)
+        answer.timings_ms = {**answer.timings_ms, **timings}
+        if isinstance(self.answerer, ExtractiveAnswerer):
+            yield Event("delta", text=answer.text)
         yield Event("citations", citations=answer.to_dict()["citations"])
         yield Event("done", answer=answer)
+
+    def _newest_published(self) -> str:
+        """The newest publication date in the index: what “last week” is relative to."""
+        return max((r.published for r in self.store.article_records().values()), default="")
 
     def _check(self, question: str) -> str:
         if not isinstance(question, str):

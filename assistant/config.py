@@ -49,6 +49,17 @@ class Settings:
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
     progress: bool = _setting(True, "Show a progress bar on long ingests.")
+    # ---- language model (optional extra `llm`); see assistant/llm.py -------------------
+    answerer: str = _setting(
+        "extractive", "'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' or 'llamacpp:/path/model.gguf'."
+    )
+    llm_base_url: str = _setting("", "Base URL of the model server (OpenAI-compatible .../v1, or Ollama).")
+    llm_api_key: str = _setting("", "API key for an openai: model; empty: OPENAI_API_KEY, or none for a local server.")
+    timeout_s: float = _setting(60.0, "Seconds a language model may take for one whole answer.")
+    retries: int = _setting(1, "Retries when the model fails before its first token.")
+    llm_max_tokens: int = _setting(256, "Most tokens a model may write per answer.")
+    llm_context_tokens: int = _setting(4096, "Context window for a local GGUF model (llama.cpp n_ctx).")
+    support_threshold: float = _setting(0.85, "Citation check: least support score of a verified sentence.")
     # ---- web (assistant serve, app.py); see docs/embedding.md for a deployment -----------
     host: str = _setting("127.0.0.1", "Address the web server listens on.")
     port: int = _setting(7860, "Port the web server listens on.")
@@ -98,6 +109,7 @@ class Settings:
                 f"chunk_chars ({self.chunk_chars})"
             )
         _check_web(self)
+        _check_llm(self)
 
     @property
     def origins(self) -> tuple[str, ...]:
@@ -141,3 +153,14 @@ def _check_web(settings: Settings) -> None:
             raise ConfigError(
                 f"allowed_origins: {origin!r} is not an origin; expected e.g. https://wiki.example.org"
             )
+
+
+def _check_llm(settings: Settings) -> None:
+    from .llm import parse_answerer
+
+    parse_answerer(settings.answerer)
+    if settings.timeout_s <= 0 or settings.retries < 0 or settings.llm_max_tokens < 1:
+        raise ConfigError(
+            f"timeout_s={settings.timeout_s!r}, retries={settings.retries!r}, llm_max_tokens="
+            f"{settings.llm_max_tokens!r}: expected a positive timeout, retries >= 0, tokens >= 1"
+        )

