@@ -86,7 +86,7 @@ def kill_part_way(index: Path, corpus: Path, after: int, timeout_s: float = 240)
 
 
 @pytest.mark.parametrize("size", [
-    100,
+    60,
     pytest.param(len(snippets(1)), marks=pytest.mark.slow, id="all-sentences"),
 ])
 def test_sigkill_mid_ingest_then_ingest_again_keeps_every_article_exactly_once(tmp_path, embedder, size):
