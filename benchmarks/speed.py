@@ -1,0 +1,159 @@
+"""Speed: the project and the LangChain tutorial pipeline side by side, at several corpus sizes.
+
+    .venv/bin/python benchmarks/speed.py --sizes 1000,10000,100000
+
+For each size (in the project's chunks) a corpus of real text is assembled (benchmarks/corpus.py)
+and each pipeline runs in a fresh child process, so peak memory is its own:
+
+* ingestion: seconds from the JSONL file to a persisted index (the model is loaded and warmed
+  before the clock starts, in both), chunks/s, articles/s, characters/s, and peak RSS;
+* index size on disk per chunk;
+* query latency p50/p95 over ``--queries`` SQuAD dev questions: retrieval alone (the project's
+  hybrid ``Retriever.search``; the tutorial's ``similarity_search(k=4)``), and the project's full
+  extractive ``ask`` (the tutorial has no answer step without an LLM).
+
+Results merge into ``--out``/results.json (one row per size and pipeline, so sizes can be run
+separately), and results.md plus latency.png and throughput.png are redrawn from all of them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+PIPELINES = ("assistant", "tutorial")
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def questions(n: int) -> list[str]:
+    from corpus import SQUAD
+
+    from assistant.eval_data import load_squad
+
+    pool = [q.question for q in load_squad(SQUAD).questions]
+    return [pool[i * len(pool) // n] for i in range(n)]
+
+
+def dir_bytes(path: Path) -> int:
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+
+def timed(fn, items: list[str]) -> list[float]:  # noqa: ANN001
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
+
+
+def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
+    """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
+    from assistant.eval_metrics import percentile
+
+    qs = questions(n_queries)
+    result: dict = {"pipeline": pipeline}
+    if pipeline == "assistant":
+        from assistant import Assistant, Settings
+
+        assistant = Assistant.from_settings(Settings(index_dir=workdir / "index", progress=False))
+        assistant.embedder.embed(["warm up"])
+        base = peak_mb()
+        started = time.perf_counter()
+        report = assistant.ingest([corpus])
+        result["ingest_s"] = time.perf_counter() - started
+        result["chunks"], result["articles"] = report.chunks, len(report.added)
+        result["peak_mb"], result["model_mb"] = peak_mb(), base
+        assistant.ask(qs[0])  # builds the lexical index, outside the timings
+        result["retrieve_ms"] = timed(lambda q: assistant.retriever.search(q, assistant.settings.k), qs)
+        result["ask_ms"] = timed(assistant.ask, qs)
+        result["index_bytes"] = dir_bytes(workdir / "index")
+    else:
+        from assistant.baseline import TutorialPipeline
+
+        tutorial = TutorialPipeline(workdir / "tutorial")
+        tutorial.embeddings.embed_query("warm up")
+        base = peak_mb()
+        started = time.perf_counter()
+        rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+        tutorial.ingest([(r["title"], r["text"]) for r in rows])
+        result["ingest_s"] = time.perf_counter() - started
+        result["chunks"], result["articles"] = tutorial.chunks, len(rows)
+        result["peak_mb"], result["model_mb"] = peak_mb(), base
+        tutorial.search(qs[0])
+        result["retrieve_ms"] = timed(tutorial.search, qs)
+        result["ask_ms"] = []
+        result["index_bytes"] = dir_bytes(workdir / "tutorial")
+    result["chars"] = sum(len(json.loads(line)["text"]) for line in corpus.read_text(encoding="utf-8").splitlines())
+    for name in ("retrieve_ms", "ask_ms"):
+        values = result.pop(name)
+        result[name.replace("_ms", "_p50_ms")] = percentile(values, 50)
+        result[name.replace("_ms", "_p95_ms")] = percentile(values, 95)
+    result["chunks_per_s"] = result["chunks"] / result["ingest_s"]
+    result["articles_per_s"] = result["articles"] / result["ingest_s"]
+    result["chars_per_s"] = result["chars"] / result["ingest_s"]
+    result["bytes_per_chunk"] = result["index_bytes"] / max(1, result["chunks"])
+    return result
+
+
+def run(sizes: list[int], n_queries: int, out: Path) -> list[dict]:
+    from corpus import assemble, prefix, write_jsonl
+
+    results_path = out / "results.json"
+    results = json.loads(results_path.read_text()) if results_path.exists() else []
+    pool = assemble(max(sizes))  # walking site-packages once; smaller corpora are its prefixes
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
+            corpus = Path(tmp) / "corpus.jsonl"
+            write_jsonl(prefix(pool, size), corpus)
+            for pipeline in PIPELINES:
+                workdir = Path(tmp) / pipeline
+                workdir.mkdir()
+                cmd = [sys.executable, __file__, "--worker", pipeline, "--corpus", str(corpus),
+                       "--workdir", str(workdir), "--queries", str(n_queries)]
+                done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+                row = {"size": size, **json.loads(done.stdout.strip().splitlines()[-1])}
+                results = [r for r in results if (r["size"], r["pipeline"]) != (size, pipeline)] + [row]
+                print(json.dumps(row), flush=True)
+    results.sort(key=lambda r: (r["size"], r["pipeline"]))
+    out.mkdir(parents=True, exist_ok=True)
+    results_path.write_text(json.dumps(results, indent=1))
+    from plots import plot, table
+
+    (out / "results.md").write_text(table(results))
+    plot(results, out)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000", help="corpus sizes in project chunks, comma-separated")
+    parser.add_argument("--queries", type=int, default=100, help="questions timed per pipeline and size")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
+    parser.add_argument("--worker", choices=PIPELINES, help=argparse.SUPPRESS)
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.corpus, args.workdir, args.queries)))
+        return
+    results = run([int(s) for s in args.sizes.split(",")], args.queries, args.out)
+    print((args.out / "results.md").read_text())
+    print(f"{len(results)} rows in {args.out / 'results.json'}")
+
+
+if __name__ == "__main__":
+    main()
