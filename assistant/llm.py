@@ -184,7 +184,10 @@ class _Loaded:
         return self._models.get((path, n_ctx))
 
     def put(self, path: str, n_ctx: int, llama: Any) -> None:
+        import atexit
+
         self._models[(path, n_ctx)] = llama
+        atexit.register(llama.close)  # freed at interpreter teardown, llama.cpp prints a traceback
 
 
 _LOADED = _Loaded()
