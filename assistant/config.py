@@ -42,7 +42,7 @@ class Settings:
     chunk_overlap_chars: int = _setting(200, "Characters of whole sentences repeated between chunks.")
     k: int = _setting(5, "Passages retrieved per question.")
     candidates: int = _setting(30, "Candidates each retriever (dense, lexical) returns before fusion.")
-    rrf_k: int = _setting(20, "Reciprocal rank fusion constant.")
+    rrf_k: int = _setting(5, "Reciprocal rank fusion constant.")
     max_sentences: int = _setting(3, "Most sentences quoted in an extractive answer.")
     abstain_below: float = _setting(0.35, "Abstain when the best sentence scores below this.")
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
