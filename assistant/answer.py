@@ -191,8 +191,8 @@ def _candidates(passages: list[Passage], limit: int) -> list[_Candidate]:
         for start, end in chunk.sentences:
             key = (chunk.article_id, start)
             text = chunk.text[start - chunk.start : end - chunk.start]
-            if key in seen or len(_terms(text)) < 3:
-                continue  # headlines of two words and captions rarely answer anything
+            if key in seen or len(_terms(text)) < 3 or text == chunk.title:
+                continue  # headlines and captions name the story; they rarely answer a question
             seen.add(key)
             out.append(_Candidate(passage, start, end, text))
             if len(out) == limit:

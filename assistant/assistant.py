@@ -7,6 +7,7 @@ model, the lexical index, the retriever and the answerer, and nothing else build
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -141,8 +142,9 @@ class Assistant:
         timings["answer"] = _ms(mark)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
-        if isinstance(self.answerer, ExtractiveAnswerer):
-            yield Event("delta", text=answer.text)
+        if isinstance(self.answerer, ExtractiveAnswerer):  # one delta per quoted sentence
+            for piece in re.split(r"(?<=\])(?= )", answer.text):
+                yield Event("delta", text=piece)
         yield Event("citations", citations=answer.to_dict()["citations"])
         yield Event("done", answer=answer)
 

@@ -22,8 +22,8 @@ ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 
 
-def _setting(default: object, help: str) -> typing.Any:
-    return field(default=default, metadata={"help": help})
+def _setting(default: object, help: str, secret: bool = False) -> typing.Any:
+    return field(default=default, metadata={"help": help}, repr=not secret)
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class Settings:
         "extractive", "'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' or 'llamacpp:/path/model.gguf'."
     )
     llm_base_url: str = _setting("", "Base URL of the model server (OpenAI-compatible .../v1, or Ollama).")
-    llm_api_key: str = _setting("", "API key for an openai: model; empty: OPENAI_API_KEY, or none for a local server.")
+    llm_api_key: str = _setting("", "API key for an openai: model; empty: OPENAI_API_KEY, or none for a local server.", secret=True)
     timeout_s: float = _setting(60.0, "Seconds a language model may take for one whole answer.")
     retries: int = _setting(1, "Retries when the model fails before its first token.")
     llm_max_tokens: int = _setting(256, "Most tokens a model may write per answer.")
@@ -63,14 +63,14 @@ class Settings:
     # ---- web (assistant serve, app.py); see docs/embedding.md for a deployment -----------
     host: str = _setting("127.0.0.1", "Address the web server listens on.")
     port: int = _setting(7860, "Port the web server listens on.")
-    api_key: str = _setting("", "Key required on /api and /v1 (Bearer or X-API-Key); empty: no key.")
+    api_key: str = _setting("", "Key required on /api and /v1 (Bearer or X-API-Key); empty: no key.", secret=True)
     allowed_origins: str = _setting(
         "", "Comma-separated origins that may embed /embed and call the API (CORS); empty: any."
     )
-    embed_secret: str = _setting("", "HMAC key for embed tokens; empty: a random key per process.")
+    embed_secret: str = _setting("", "HMAC key for embed tokens; empty: a random key per process.", secret=True)
     embed_token_ttl_s: int = _setting(900, "Lifetime of an embed token in seconds.")
     ui_user: str = _setting("", "User name for the chat UI login (with ui_password); empty: no login.")
-    ui_password: str = _setting("", "Password for the chat UI login.")
+    ui_password: str = _setting("", "Password for the chat UI login.", secret=True)
     ui_concurrency: int = _setting(8, "Chat UI requests served at once (Gradio concurrency limit).")
     max_upload_bytes: int = _setting(50_000_000, "Largest upload request (all files) accepted.")
     max_upload_files: int = _setting(20, "Most files accepted in one upload request.")

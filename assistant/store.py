@@ -150,10 +150,19 @@ class Store:
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
     def get_chunks(self, ids: Sequence[str]) -> dict[str, StoredChunk]:
+        """The committed chunks among ``ids``: a chunk left by an interrupted ingest (no article
+        record, or another version's hash) is never returned, so it can never be cited."""
         if not ids:
             return {}
         got = self.chunks.get(ids=list(ids), include=["metadatas", "documents"])
-        return {i: stored_chunk(i, d, m) for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])}
+        article_ids = sorted({m["article_id"] for m in got["metadatas"]})
+        records = self.articles.get(ids=article_ids, include=["metadatas"]) if article_ids else {"ids": []}
+        committed = {i: m.get("content_hash") for i, m in zip(records["ids"], records.get("metadatas") or [])}
+        return {
+            i: stored_chunk(i, d, m)
+            for i, d, m in zip(got["ids"], got["documents"], got["metadatas"])
+            if committed.get(m["article_id"]) == m.get("content_hash")
+        }
 
     def scan_chunks(self) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         """Every chunk, a page at a time: (ids, metadatas, documents)."""

@@ -130,3 +130,27 @@ def test_filters_by_source_and_date(make_assistant, tmp_path: Path) -> None:
     after = assistant.ask(question, filters=Filters(published_after="2025-01-01"))
     assert titles(after) == {"Second harbour bridge planned"}
     assert after.citations[0].published == "2025-06-10"
+
+
+def test_stream_yields_each_quoted_sentence_then_citations_then_done(shipped) -> None:
+    events = list(shipped.stream("What will the joint document include?"))
+    kinds = [e.kind for e in events]
+    assert kinds[0] == "question" and kinds[-2:] == ["citations", "done"]
+    deltas = [e.text for e in events if e.kind == "delta"]
+    answer = events[-1].answer
+    assert "".join(deltas) == answer.text
+    assert len(deltas) == len(answer.citations) and all(d.rstrip().endswith("]") for d in deltas)
+
+
+def test_a_headline_is_not_quoted_as_the_answer(make_assistant, tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "lunar.txt").write_text(
+        "Lunar research base opens\n\nThe first permanent research base on the Moon opened on "
+        "14 March 2031, after six years of construction by an international consortium.\n"
+    )
+    assistant = make_assistant(corpus_dir=corpus)
+    assistant.ingest()
+    answer = assistant.ask("when did the lunar research base open?")
+    assert "14 March 2031" in answer.citations[0].quote
+    assert "Lunar research base opens" not in answer.text
