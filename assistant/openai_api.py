@@ -44,6 +44,9 @@ class ChatRequest(BaseModel):
     stream: bool = False
 
 
+CHECKED_HEADING = "Checked against the articles:"
+
+
 def footnotes(citations: list[dict[str, Any]]) -> str:
     """The sources as text footnotes, one per line.
 
@@ -112,11 +115,17 @@ def _chunks(first: Event, rest: Iterator[Event], completion_id: str, created: in
         return f"data: {json.dumps(body, ensure_ascii=False)}\n\n"
 
     yield chunk({"role": "assistant", "content": ""})
+    streamed: list[str] = []
     for event in itertools.chain([first], rest):
         if event.kind == "delta":
+            streamed.append(event.text)
             yield chunk({"content": event.text})
         elif event.kind == "done":
             answer = event.answer.to_dict()  # type: ignore[union-attr]
+            if "".join(streamed).strip() != answer["answer"].strip():
+                # A model's draft streams before it is checked; tokens cannot be taken back, so
+                # the checked answer follows it, and the footnotes belong to the checked answer.
+                yield chunk({"content": f"\n\n{CHECKED_HEADING}\n{answer['answer']}"})
             yield chunk({"content": footnotes(answer["citations"])})
             yield chunk({}, "stop", citations=answer["citations"], abstained=answer["abstained"])
     yield "data: [DONE]\n\n"

@@ -194,3 +194,21 @@ def test_markers_belong_to_the_sentence_they_follow():
     assert split_claims("It began in 2010 [2]. Talks follow. [1] Nothing here.") == [
         ("It began in 2010.", [2]), ("Talks follow.", [1]), ("Nothing here.", [])]
     assert split_claims("Both said so [1, 3][Passage 4].") == [("Both said so.", [1, 3, 4])]
+
+
+def test_openai_stream_ends_with_the_checked_answer_when_the_draft_had_an_unsupported_claim(shipped, n2010):
+    from fastapi.testclient import TestClient
+    from openai import OpenAI
+
+    from assistant.api import create_app
+    from assistant.openai_api import CHECKED_HEADING
+
+    reply = f"{CLAIM} [{n2010}]. Officials also agreed to hold the talks in Paris."
+    app = create_app(llm_assistant(shipped, ScriptedChatModel(replies=[reply])))
+    client = OpenAI(base_url="http://testserver/v1", api_key="unused", http_client=TestClient(app))
+    stream = client.chat.completions.create(
+        model="news-assistant", messages=[{"role": "user", "content": FOUNDING_QUESTION}], stream=True)
+    text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    draft, checked = text.split(CHECKED_HEADING)
+    assert "Paris" in draft  # what the model streamed, shown as it came
+    assert "Paris" not in checked and "2010" in checked and f"[{n2010}]" in checked
