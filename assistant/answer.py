@@ -37,6 +37,7 @@ _STOP = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or that the "
     "their them they this to was were what when where which who whom whose why will with would".split()
 )
+CHECKED_HEADING = "Checked against the articles:"  # shown after a model's draft the check changed
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import Settings
 from .errors import AssistantError
+from .answer import CHECKED_HEADING, ExtractiveAnswerer
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -113,6 +114,9 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
 
     filters = Filters(args.source, args.after, args.before)
     assistant.ensure_index()
+    if args.question is not None and not args.json and not isinstance(assistant.answerer, ExtractiveAnswerer):
+        _print_streamed(assistant, args.question, args.k, filters, out)
+        return 0
     if args.question is not None:
         answer = assistant.ask(args.question, k=args.k, filters=filters)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _readable(answer), file=out)
@@ -132,8 +136,26 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
     return status
 
 
-def _readable(answer: Answer) -> str:
-    lines = [answer.text, *(f"(note: {note})" for note in answer.notes if note not in answer.text)]
+def _print_streamed(assistant: Assistant, question: str, k: int | None, filters: object, out: TextIO) -> None:
+    """A model's draft as it is written, then the checked answer (when the check changed it)
+    and the sources: printed tokens cannot be taken back, so a correction is shown, not hidden."""
+    streamed: list[str] = []
+    answer = None
+    for event in assistant.stream(question, k=k, filters=filters):  # type: ignore[arg-type]
+        if event.kind == "delta":
+            streamed.append(event.text)
+            print(event.text, end="", file=out, flush=True)
+        elif event.kind == "done":
+            answer = event.answer
+    assert answer is not None  # stream() always ends with "done"
+    same = "".join(streamed).strip() == answer.text.strip()
+    print("\n" if same else f"\n\n{CHECKED_HEADING}", file=out)
+    print(_readable(answer, with_text=not same), file=out)
+
+
+def _readable(answer: Answer, with_text: bool = True) -> str:
+    lines = [answer.text] if with_text else []
+    lines += [f"(note: {note})" for note in answer.notes if note not in answer.text]
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.insert(0, f"(understood as: {answer.standalone_question})")
     if answer.citations:

@@ -22,6 +22,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from .answer import CHECKED_HEADING
 from .errors import BadQuestion
 
 if TYPE_CHECKING:
@@ -42,9 +43,6 @@ class ChatRequest(BaseModel):
     model: str = MODEL_ID
     messages: list[ChatMessage] = Field(min_length=1)
     stream: bool = False
-
-
-CHECKED_HEADING = "Checked against the articles:"
 
 
 def footnotes(citations: list[dict[str, Any]]) -> str:

@@ -212,3 +212,20 @@ def test_openai_stream_ends_with_the_checked_answer_when_the_draft_had_an_unsupp
     draft, checked = text.split(CHECKED_HEADING)
     assert "Paris" in draft  # what the model streamed, shown as it came
     assert "Paris" not in checked and "2010" in checked and f"[{n2010}]" in checked
+
+
+def test_cli_prints_the_draft_as_it_streams_then_the_checked_answer_and_sources(shipped, n2010):
+    import argparse
+    import io
+
+    from assistant import cli
+    from assistant.answer import CHECKED_HEADING
+
+    reply = f"{CLAIM} [{n2010}]. Officials also agreed to hold the talks in Paris."
+    model_assistant = llm_assistant(shipped, ScriptedChatModel(replies=[reply]))
+    args = argparse.Namespace(question=FOUNDING_QUESTION, json=False, k=None, source=None, after=None, before=None)
+    out = io.StringIO()
+    assert cli._ask(model_assistant, args, io.StringIO(), out) == 0
+    draft, checked = out.getvalue().split(CHECKED_HEADING)
+    assert "Paris" in draft and "Paris" not in checked.split("Sources:")[0]
+    assert "2010" in checked and "Sources:" in checked
