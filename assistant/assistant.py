@@ -63,7 +63,8 @@ class Assistant:
     def from_settings(cls, settings: Settings | None = None) -> Assistant:
         settings = settings or Settings.from_env()
         store = Store.open(settings.index_dir, settings.chroma_url, settings.collection)
-        embedder = Embedder(settings.embedding_model, settings.embedding_batch_size)
+        embedder = Embedder(settings.embedding_model, settings.embedding_batch_size,
+                            backend=settings.embedding_backend)
         lexical = LexicalIndex(settings.index_dir / "lexical")
         return cls(settings, store, embedder, lexical)
 

@@ -20,6 +20,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_BACKEND = "torch"  # measured in docs/evaluation.md ("Embedding backend")
 
 
 def _setting(default: object, help: str, secret: bool = False) -> typing.Any:
@@ -38,6 +39,9 @@ class Settings:
         DEFAULT_MODEL, "sentence-transformers model name or path; the default ships in a package."
     )
     embedding_batch_size: int = _setting(64, "Chunks embedded per batch during ingest.")
+    embedding_backend: str = _setting(
+        DEFAULT_BACKEND, "'torch', 'onnx' or 'onnx-int8' (exported once from the model, cached in ~/.cache)."
+    )
     chunk_chars: int = _setting(1000, "Target chunk size in characters (whole sentences).")
     chunk_overlap_chars: int = _setting(200, "Characters of whole sentences repeated between chunks.")
     k: int = _setting(5, "Passages retrieved per question.")
@@ -107,6 +111,10 @@ class Settings:
             raise ConfigError(
                 f"chunk_overlap_chars={self.chunk_overlap_chars}: must be >= 0 and below "
                 f"chunk_chars ({self.chunk_chars})"
+            )
+        if self.embedding_backend not in ("torch", "onnx", "onnx-int8"):
+            raise ConfigError(
+                f"embedding_backend={self.embedding_backend!r}: expected torch, onnx or onnx-int8"
             )
         _check_web(self)
         _check_llm(self)

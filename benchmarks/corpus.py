@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import json
 import sys
 import sysconfig
@@ -57,7 +58,8 @@ def assemble(chunks: int) -> list[tuple[str, str, int]]:
     settings = Settings()
     articles: list[tuple[str, str, int]] = []
     total = 0
-    sources = iter([*(load_squad(SQUAD).articles if SQUAD.exists() else []), *docstring_articles()])
+    # chain, not a list: a list would walk all of site-packages before the first article
+    sources = itertools.chain(load_squad(SQUAD).articles if SQUAD.exists() else [], docstring_articles())
     for title, text in sources:
         total += len(chunk_text("x", text, settings.chunk_chars, settings.chunk_overlap_chars))
         articles.append((title, text, total))
