@@ -14,16 +14,15 @@ none when a question asks "what happened last week".
 from __future__ import annotations
 
 import codecs
-import email.utils
 import hashlib
 import json
 import os
 import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
 from pathlib import Path
 
+from assistant.dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from assistant.errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
@@ -134,46 +133,6 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     if not any(ch.isalnum() for ch in article.text):
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
     return Loaded([article], [])
-
-
-def normalize_date(value: object, field: str = "published") -> str:
-    """ISO 8601 form of a date: ``YYYY-MM-DD`` for a day, full ISO with offset for a moment.
-
-    Accepts ``date``/``datetime`` objects (as YAML front matter gives them) and ISO 8601 or
-    RFC 2822 strings (as feeds give them). A datetime without offset is taken as UTC. ``None``
-    or ``""`` means "not given" and returns ``""``; anything else raises ValueError.
-
-    Example: ``normalize_date("2024-07-28 09:30+09:00")`` -> ``"2024-07-28T09:30:00+09:00"``
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return ""
-    if isinstance(value, datetime):
-        return _aware(value).isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        text = value.strip()
-        for parse in (date.fromisoformat, datetime.fromisoformat, email.utils.parsedate_to_datetime):
-            try:
-                return normalize_date(parse(text), field)
-            except (ValueError, TypeError):
-                continue
-    raise ValueError(f"field {field!r}: cannot read {value!r} as a date (use ISO 8601, e.g. 2024-07-28)")
-
-
-def timestamp(published: str) -> int | None:
-    """Epoch seconds (UTC) of a date from :func:`normalize_date`; a bare day counts from midnight UTC.
-
-    Example: ``timestamp("2010-01-01")`` -> ``1262304000``; ``timestamp("")`` -> ``None``
-    """
-    if not published:
-        return None
-    try:
-        day = date.fromisoformat(published)
-        moment = datetime(day.year, day.month, day.day, tzinfo=timezone.utc)
-    except ValueError:
-        moment = _aware(datetime.fromisoformat(published))
-    return int(moment.timestamp())
 
 
 def decode_text(data: bytes, label: str) -> str:
@@ -316,7 +275,3 @@ def _key(path: Path, root: Path | None) -> str:
 
 def _unsupported(suffix: str) -> str:
     return f"unsupported file type {suffix or '(no suffix)'} (supported: {', '.join(SUPPORTED_SUFFIXES)})"
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
