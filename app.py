@@ -7,7 +7,7 @@ the OpenAI-compatible routes (/v1) and the embeddable chat (/embed), all over on
 """
 
 from assistant import Assistant, Settings
-from assistant.server import serve
+from assistant.web.server import serve
 
 if __name__ == "__main__":
     settings = Settings.from_env()

@@ -27,10 +27,10 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .answer import Answer, Citation
+    from .answer.extractive import Answer, Citation
     from .assistant import Assistant, Event
-    from .ingest import IngestReport
-    from .retrieve import Filters
+    from .index.ingester import IngestReport
+    from .answer.retrieve import Filters
 
 __all__ = [
     "Answer", "ArticleNotFound", "Assistant", "AssistantError", "BadQuestion", "Citation",

@@ -14,15 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import timeframe
-from .answer import Answer, ExtractiveAnswerer
+from .answer import timeframe
+from .answer.extractive import Answer, ExtractiveAnswerer
 from .config import Settings
-from .embeddings import Embedder
+from .index.embeddings import Embedder
 from .errors import ArticleNotFound, BadQuestion
-from .ingest import Ingester, IngestReport
-from .lexical import LexicalIndex
-from .retrieve import Filters, Retriever
-from .store import ArticleRecord, Store
+from .index.ingester import Ingester, IngestReport
+from .index.lexical import LexicalIndex
+from .answer.retrieve import Filters, Retriever
+from .index.store import ArticleRecord, Store
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": "..."}
 
@@ -55,7 +55,7 @@ class Assistant:
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
-            from .llm_answer import build_answerer
+            from .answer.llm_answer import build_answerer
 
             self.answerer = build_answerer(settings, embedder, self.answerer, chat_model)
 
@@ -114,7 +114,7 @@ class Assistant:
     def stream(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
                filters: Filters | None = None) -> Iterator[Event]:
         """Answer as events: the standalone question, text deltas, the citations, then done."""
-        from .conversation import standalone_question
+        from .answer.conversation import standalone_question
 
         question = self._check(question)
         timings: dict[str, float] = {}

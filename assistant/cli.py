@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from .config import Settings
 from .errors import AssistantError
-from .answer import CHECKED_HEADING, ExtractiveAnswerer
+from .answer.extractive import CHECKED_HEADING, ExtractiveAnswerer
 
 if TYPE_CHECKING:
-    from .answer import Answer
+    from .answer.extractive import Answer
     from .assistant import Assistant
-    from .ingest import IngestReport
+    from .index.ingester import IngestReport
 
 EXIT_ERROR, EXIT_USAGE, EXIT_PARTLY_FAILED = 1, 2, 3
 
@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             answerer=getattr(args, "answerer", None),
         )
         if args.command == "eval":  # builds its own temporary index
-            from .evaluate import run_command
+            from .eval.evaluate import run_command
 
             return run_command(settings, args.dataset, args.baseline, args.json, args.markdown, args.limit, stdout)
         from .assistant import Assistant
@@ -110,7 +110,7 @@ def _print_report(report: IngestReport, out: TextIO) -> None:
 
 
 def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    from .retrieve import Filters
+    from .answer.retrieve import Filters
 
     filters = Filters(args.source, args.after, args.before)
     assistant.ensure_index()
@@ -187,7 +187,7 @@ def _delete(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: 
 
 
 def _serve(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    from .server import serve
+    from .web.server import serve
 
     settings = assistant.settings.replace(**{k: v for k, v in (("host", args.host), ("port", args.port)) if v})
     serve(assistant, settings)

@@ -53,7 +53,7 @@ class Settings:
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
     progress: bool = _setting(True, "Show a progress bar on long ingests.")
-    # ---- language model (optional extra `llm`); see assistant/llm.py -------------------
+    # ---- language model (optional extra `llm`); see assistant/answer/llm.py -------------------
     answerer: str = _setting(
         "extractive", "'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' or 'llamacpp:/path/model.gguf'."
     )
@@ -164,7 +164,7 @@ def _check_web(settings: Settings) -> None:
 
 
 def _check_llm(settings: Settings) -> None:
-    from .llm import parse_answerer
+    from .answer.llm import parse_answerer
 
     parse_answerer(settings.answerer)
     if settings.timeout_s <= 0 or settings.retries < 0 or settings.llm_max_tokens < 1:

@@ -21,8 +21,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from assistant import Settings  # noqa: E402
-from assistant.chunking import chunk_text  # noqa: E402
-from assistant.embeddings import BACKENDS, Embedder  # noqa: E402
+from assistant.ingest.chunking import chunk_text  # noqa: E402
+from assistant.index.embeddings import BACKENDS, Embedder  # noqa: E402
 from corpus import assemble, prefix  # noqa: E402
 
 

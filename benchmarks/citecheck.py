@@ -2,7 +2,7 @@
 
 For every answerable question a *claim* is made from the question and its gold answer
 ("In what country is Normandy located: France."). The claim is scored, exactly as
-:class:`assistant.citecheck.CitationChecker` scores a cited sentence, against
+:class:`assistant.answer.citecheck.CitationChecker` scores a cited sentence, against
 
 * its own paragraph (supported: the paragraph holds the answer sentence), and
 * the best-scoring *other* paragraph of the same article (unsupported, and the hardest case:
@@ -20,9 +20,9 @@ import json
 import sys
 from pathlib import Path
 
-from assistant.chunking import split_sentences
-from assistant.citecheck import CitationChecker, _numbers_found
-from assistant.embeddings import Embedder
+from assistant.ingest.chunking import split_sentences
+from assistant.answer.citecheck import CitationChecker, _numbers_found
+from assistant.index.embeddings import Embedder
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev.json"
 

@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Settings  # noqa: E402
-from assistant.chunking import chunk_text  # noqa: E402
-from assistant.eval_data import load_squad  # noqa: E402
+from assistant.ingest.chunking import chunk_text  # noqa: E402
+from assistant.eval.data import load_squad  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
 

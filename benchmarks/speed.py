@@ -41,7 +41,7 @@ def peak_mb() -> float:
 def questions(n: int) -> list[str]:
     from corpus import SQUAD
 
-    from assistant.eval_data import load_squad
+    from assistant.eval.data import load_squad
 
     pool = [q.question for q in load_squad(SQUAD).questions]
     return [pool[i * len(pool) // n] for i in range(n)]
@@ -62,7 +62,7 @@ def timed(fn, items: list[str]) -> list[float]:  # noqa: ANN001
 
 def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
     """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
-    from assistant.eval_metrics import percentile
+    from assistant.eval.metrics import percentile
 
     qs = questions(n_queries)
     result: dict = {"pipeline": pipeline}
@@ -82,7 +82,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         result["ask_ms"] = timed(assistant.ask, qs)
         result["index_bytes"] = dir_bytes(workdir / "index")
     else:
-        from assistant.baseline import TutorialPipeline
+        from assistant.eval.baseline import TutorialPipeline
 
         tutorial = TutorialPipeline(workdir / "tutorial")
         tutorial.embeddings.embed_query("warm up")

@@ -1,4 +1,4 @@
-"""Grid searches behind the defaults in assistant/config.py and assistant/answer.py.
+"""Grid searches behind the defaults in assistant/config.py and assistant/answer/extractive.py.
 
 Two experiments, each printing one Markdown table (pasted into docs/evaluation.md):
 
@@ -25,15 +25,15 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Settings  # noqa: E402
-from assistant.answer import _candidates, _terms, _wants  # noqa: E402
+from assistant.answer.extractive import _candidates, _terms, _wants  # noqa: E402
 from assistant.assistant import Assistant  # noqa: E402
-from assistant.embeddings import Embedder  # noqa: E402
-from assistant.eval_data import load_dataset  # noqa: E402
-from assistant.eval_metrics import contains_answer, first_hit  # noqa: E402
-from assistant.evaluate import build_index  # noqa: E402
-from assistant.lexical import LexicalIndex  # noqa: E402
-from assistant.retrieve import Retriever  # noqa: E402
-from assistant.store import Store  # noqa: E402
+from assistant.index.embeddings import Embedder  # noqa: E402
+from assistant.eval.data import load_dataset  # noqa: E402
+from assistant.eval.metrics import contains_answer, first_hit  # noqa: E402
+from assistant.eval.evaluate import build_index  # noqa: E402
+from assistant.index.lexical import LexicalIndex  # noqa: E402
+from assistant.answer.retrieve import Retriever  # noqa: E402
+from assistant.index.store import Store  # noqa: E402
 
 DATASET = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
 

@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant import Assistant, Settings
-from assistant.api import create_app
-from assistant.security import EmbedTokens
+from assistant.web.api import create_app
+from assistant.web.security import EmbedTokens
 
 from .conftest import FOUNDING_QUESTION, build_assistant
 from .live import live_server

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.articles import (
+from assistant.ingest.articles import (
     SUPPORTED_SUFFIXES,
     Article,
     Loaded,

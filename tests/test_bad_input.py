@@ -17,7 +17,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.cli import EXIT_PARTLY_FAILED, main
 from assistant.errors import BadQuestion
-from assistant.retrieve import Filters
+from assistant.answer.retrieve import Filters
 from .conftest import FOUNDING_QUESTION, build_assistant
 from .realtext import snippets, write_corpus
 

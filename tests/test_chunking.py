@@ -8,8 +8,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_text, split_sentences
-from assistant.ingest import shingle_overlap
+from assistant.ingest.chunking import chunk_text, split_sentences
+from assistant.index.ingester import shingle_overlap
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev.json"
 

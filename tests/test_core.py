@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from assistant import BadQuestion, ConfigError, Settings, cli
-from assistant.retrieve import Filters
+from assistant.answer.retrieve import Filters
 
 from .conftest import FOUNDING_QUESTION, SHIPPED_CORPUS
 

@@ -15,13 +15,13 @@ import numpy as np
 import pytest
 
 from assistant import Settings
-from assistant.embeddings import Embedder
+from assistant.index.embeddings import Embedder
 from assistant.errors import ConfigError
-from assistant.ingest import content_hash
+from assistant.index.ingester import content_hash
 
 from .conftest import SHIPPED_CORPUS
 
-EXPORT = "from pathlib import Path; import sys; from assistant.embeddings import Embedder; " \
+EXPORT = "from pathlib import Path; import sys; from assistant.index.embeddings import Embedder; " \
          "e = Embedder(backend='onnx-int8', cache_dir=Path(sys.argv[1])); print(e.embed(['ok']).shape)"
 
 
@@ -80,7 +80,7 @@ def test_a_bad_backend_is_a_config_error_naming_it() -> None:
 
 
 def test_only_int8_vectors_reindex_an_article() -> None:
-    from assistant.articles import Article
+    from assistant.ingest.articles import Article
 
     article = Article(key="s.txt", title="t", text="Some text.")
     digests = {b: content_hash(article, Settings(embedding_backend=b)) for b in ("torch", "onnx", "onnx-int8")}

@@ -11,9 +11,9 @@ import pytest
 
 from assistant import Settings
 from assistant.cli import main
-from assistant.eval_data import Question, load_dataset, load_squad
-from assistant.eval_metrics import Outcome, contains_answer, first_hit, hits, normalize, percentile, summarise
-from assistant.evaluate import run_command
+from assistant.eval.data import Question, load_dataset, load_squad
+from assistant.eval.metrics import Outcome, contains_answer, first_hit, hits, normalize, percentile, summarise
+from assistant.eval.evaluate import run_command
 
 from .conftest import ROOT, SHIPPED_CORPUS
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.articles import SUPPORTED_SUFFIXES, Article, load_file
+from assistant.ingest.articles import SUPPORTED_SUFFIXES, Article, load_file
 from assistant.errors import LoadError
 
 FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

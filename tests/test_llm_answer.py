@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, ModelError, Settings
-from assistant.citecheck import split_claims
-from assistant.llm_answer import EMPTY_NOTE, FALLBACK_NOTE
-from assistant.prompt import CLOSE, OPEN, SYSTEM
-from assistant.scripted import ScriptedChatModel
+from assistant.answer.citecheck import split_claims
+from assistant.answer.llm_answer import EMPTY_NOTE, FALLBACK_NOTE
+from assistant.answer.prompt import CLOSE, OPEN, SYSTEM
+from assistant.answer.scripted import ScriptedChatModel
 
 from .conftest import FOUNDING_QUESTION
 
@@ -200,8 +200,8 @@ def test_openai_stream_ends_with_the_checked_answer_when_the_draft_had_an_unsupp
     from fastapi.testclient import TestClient
     from openai import OpenAI
 
-    from assistant.api import create_app
-    from assistant.openai_api import CHECKED_HEADING
+    from assistant.web.api import create_app
+    from assistant.web.openai_api import CHECKED_HEADING
 
     reply = f"{CLAIM} [{n2010}]. Officials also agreed to hold the talks in Paris."
     app = create_app(llm_assistant(shipped, ScriptedChatModel(replies=[reply])))
@@ -219,7 +219,7 @@ def test_cli_prints_the_draft_as_it_streams_then_the_checked_answer_and_sources(
     import io
 
     from assistant import cli
-    from assistant.answer import CHECKED_HEADING
+    from assistant.answer.extractive import CHECKED_HEADING
 
     reply = f"{CLAIM} [{n2010}]. Officials also agreed to hold the talks in Paris."
     model_assistant = llm_assistant(shipped, ScriptedChatModel(replies=[reply]))

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from assistant import Assistant
-from assistant.llm import smollm2_path
-from assistant.llm_answer import FALLBACK_NOTE
+from assistant.answer.llm import smollm2_path
+from assistant.answer.llm_answer import FALLBACK_NOTE
 
 from .conftest import FOUNDING_QUESTION
 

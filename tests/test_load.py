@@ -32,7 +32,7 @@ def test_small_load_against_the_real_server_has_no_errors(tmp_path: Path, capsys
 
 
 def test_concurrent_clients_in_process_all_get_answers(shipped) -> None:  # noqa: ANN001
-    from assistant.api import create_app
+    from assistant.web.api import create_app
 
     with live_server(create_app(shipped)) as url:
         result = asyncio.run(load.run_load(url, clients=8, per_client=3, pool=load.questions()))
@@ -40,7 +40,7 @@ def test_concurrent_clients_in_process_all_get_answers(shipped) -> None:  # noqa
 
 
 def test_the_deadline_stops_the_run_and_counts_what_did_not_finish(shipped) -> None:  # noqa: ANN001
-    from assistant.api import create_app
+    from assistant.web.api import create_app
 
     with live_server(create_app(shipped)) as url:
         result = asyncio.run(load.run_load(url, clients=4, per_client=50, pool=load.questions(),

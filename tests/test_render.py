@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from assistant.render import answer_html, highlight, plain_history, sources_html
+from assistant.web.render import answer_html, highlight, plain_history, sources_html
 
 CITATION = {"n": 1, "title": "<b>Bold</b> title", "source": "Wire & Co", "published": "2023-06-01",
             "url": "javascript:alert(1)", "passage": "Before. <i>The quote.</i> After.",

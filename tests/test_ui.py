@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.server import web_app
+from assistant.web.server import web_app
 
 from .conftest import FOUNDING_QUESTION, ROOT, SHIPPED_CORPUS, build_assistant
 from .live import live_server

@@ -17,8 +17,8 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from assistant import Assistant, Settings
-from assistant.api import create_app
-from assistant.server import web_app
+from assistant.web.api import create_app
+from assistant.web.server import web_app
 
 from .conftest import SHIPPED_CORPUS, build_assistant
 from .live import live_server

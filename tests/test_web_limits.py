@@ -10,9 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from assistant import Assistant, Settings
-from assistant.api import create_app
+from assistant.web.api import create_app
 from assistant.errors import ConfigError
-from assistant.throttle import parse_rate
+from assistant.web.throttle import parse_rate
 
 from .conftest import FOUNDING_QUESTION, build_assistant
 from .live import live_server

@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import AssistantError
+from ..errors import AssistantError
 
 Span = tuple[int, int]
 

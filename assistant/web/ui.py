@@ -8,7 +8,7 @@ Two tabs over the same :class:`~assistant.Assistant` as the HTTP API:
   when it differs from the one typed.
 * **Library**: upload articles (with an ingest progress bar), list them, delete one.
 
-Answers and sources are HTML built by :mod:`assistant.render` with every piece of article text
+Answers and sources are HTML built by :mod:`assistant.web.render` with every piece of article text
 escaped, so the chatbot's own sanitizer is a second wall, not the first. The conversation lives
 in a ``gr.State`` of ``(question, Answer.to_dict())`` pairs; the chat messages and the sources
 panel are both drawn from it, and the history handed to the Assistant is plain text.
@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from .errors import AssistantError
+from ..errors import AssistantError
 from .render import answer_html, plain_history, sources_html
 
 if TYPE_CHECKING:
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
-    from .assistant import Assistant
-    from .config import Settings
+    from ..assistant import Assistant
+    from ..config import Settings
 
 EXAMPLES = [
     "when was the dialogue framework set up?",

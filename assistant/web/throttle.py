@@ -19,13 +19,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .security import error_body
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from .config import Settings
+    from ..config import Settings
 
 LIMITED_PREFIXES = ("/api/", "/v1/")
 EXEMPT_PATHS = ("/api/health",)

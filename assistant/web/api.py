@@ -8,8 +8,8 @@ Routes (OpenAPI at ``/docs``)::
     GET    /api/articles/{id}       one article with its text (for a sources panel)
     DELETE /api/articles/{id}       remove an article (and its uploaded file)
     GET    /api/health              liveness and the number of indexed articles
-    /v1/...                         OpenAI-compatible routes (assistant/openai_api.py)
-    /embed                          the chat page for iframes (assistant/embed.py)
+    /v1/...                         OpenAI-compatible routes (assistant/web/openai_api.py)
+    /embed                          the chat page for iframes (assistant/web/embed.py)
 
 Every error is ``{"error": {"type": ..., "message": ...}}`` (the shape OpenAI clients read) with
 the status of :data:`STATUS`. The server-sent events of ``stream=true`` are ``question``,
@@ -34,13 +34,13 @@ from fastapi.responses import JSONResponse, RedirectResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from . import errors
-from .config import Settings
+from .. import errors
+from ..config import Settings
 from .security import Guard, error_body
 from .throttle import install_limits
 
 if TYPE_CHECKING:
-    from .assistant import Assistant, Event
+    from ..assistant import Assistant, Event
 
 STATUS: dict[type[errors.AssistantError], int] = {
     errors.BadQuestion: 400, errors.LoadError: 400, errors.ConfigError: 400,
@@ -170,7 +170,7 @@ def _sse(first: Event, rest: Iterator[Event]) -> Iterator[str]:
 
 
 def _filters(body: FiltersIn | None):  # noqa: ANN202 - a retrieve.Filters
-    from .retrieve import Filters
+    from ..answer.retrieve import Filters
 
     return Filters(body.source, body.published_after, body.published_before) if body else None
 
@@ -193,7 +193,7 @@ def keep_upload(filename: str, data: bytes, settings: Settings) -> Path:
 
     Example: ``keep_upload("../../etc/x y.md", b"...", settings)`` -> ``corpus/uploads/x_y.md``
     """
-    from .articles import SUPPORTED_SUFFIXES
+    from ..ingest.articles import SUPPORTED_SUFFIXES
 
     name = re.sub(r"[^\w.\-]+", "_", Path(filename).name).lstrip(".") or "upload.txt"
     if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:

@@ -27,10 +27,10 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .answer import _terms
+from .extractive import _terms
 
 if TYPE_CHECKING:
-    from .embeddings import Embedder
+    from ..index.embeddings import Embedder
     from .retrieve import Passage
 
 LEXICAL_WEIGHT = 0.35
@@ -74,7 +74,7 @@ def split_claims(text: str) -> list[tuple[str, list[int]]]:
     Example: ``split_claims("It began in 2010 [2]. Talks follow. [1]")`` ->
     ``[("It began in 2010.", [2]), ("Talks follow.", [1])]``
     """
-    from .chunking import split_sentences
+    from ..ingest.chunking import split_sentences
 
     claims: list[tuple[str, list[int]]] = []
     for start, end in split_sentences(text):

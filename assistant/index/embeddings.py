@@ -8,7 +8,7 @@ cosine similarity.
 Three backends compute the same vectors: ``torch`` (sentence-transformers), ``onnx`` (the model
 exported once to ONNX and run by ONNX Runtime; cosine to torch above 0.9999) and ``onnx-int8`` (that
 export with int8 weights; 2.5x torch's chunks/s here, cosine to torch 0.994 on average, the same
-dev-set retrieval quality), the default. See assistant/onnx_encoder.py and docs/evaluation.md.
+dev-set retrieval quality), the default. See assistant/index/onnx_encoder.py and docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import DEFAULT_BACKEND, DEFAULT_MODEL
-from .errors import ConfigError
+from ..config import DEFAULT_BACKEND, DEFAULT_MODEL
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np

@@ -11,15 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .errors import BadQuestion
-from .records import StoredChunk, where_filter
+from ..errors import BadQuestion
+from ..index.records import StoredChunk, where_filter
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .embeddings import Embedder
-    from .lexical import LexicalIndex
-    from .store import Store
+    from ..index.embeddings import Embedder
+    from ..index.lexical import LexicalIndex
+    from ..index.store import Store
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ class Filters:
 
     def bounds(self) -> tuple[int | None, int | None]:
         """The date range as epoch seconds; ``published_before`` includes that whole day."""
-        from .articles import normalize_date, timestamp
+        from ..ingest.articles import normalize_date, timestamp
 
         try:
             after = timestamp(normalize_date(self.published_after, "published_after")) if self.published_after else None

@@ -14,7 +14,7 @@ The ``answerer`` setting names the model:
 
 Every backend needs the optional ``llm`` extra (``pip install -e '.[llm]'``); a missing package
 raises :class:`ConfigError` naming that command. Retries and the overall timeout are applied by
-:mod:`assistant.llm_answer`, the same way for every backend.
+:mod:`assistant.answer.llm_answer`, the same way for every backend.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
-    from .config import Settings
+    from ..config import Settings
 
 PROVIDERS = ("openai", "ollama", "llamacpp")
 INSTALL = "pip install -e '.[llm]'"

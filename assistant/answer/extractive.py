@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
-    from .embeddings import Embedder
+    from ..index.embeddings import Embedder
     from .retrieve import Passage
 
 _WORD = re.compile(r"\w+")

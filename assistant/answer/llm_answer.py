@@ -20,9 +20,9 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .answer import Answer, Citation
+from .extractive import Answer, Citation
 from .citecheck import CitationChecker, SentenceCheck
-from .errors import ModelError
+from ..errors import ModelError
 from .prompt import NO_ANSWER, answer_messages, rewrite_messages
 
 if TYPE_CHECKING:
@@ -30,9 +30,9 @@ if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
     from langchain_core.messages import BaseMessage
 
-    from .answer import ExtractiveAnswerer
-    from .config import Settings
-    from .embeddings import Embedder
+    from .extractive import ExtractiveAnswerer
+    from ..config import Settings
+    from ..index.embeddings import Embedder
     from .retrieve import Passage
 
 FALLBACK_NOTE = "The language model's answer could not be verified against the articles, so this answer quotes them instead."

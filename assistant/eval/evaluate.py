@@ -9,7 +9,7 @@ answer, whether it abstained, what it cited first, and how long each took.
 With a ``TutorialPipeline`` (``--baseline``), the same articles go through the LangChain
 tutorial pipeline in the same run and its retrieval is scored the same way, so the two can be
 compared as ratios on the same machine at the same moment. Report rendering lives in
-:mod:`assistant.eval_report`; metric definitions in :mod:`assistant.eval_metrics`.
+:mod:`assistant.eval.report`; metric definitions in :mod:`assistant.eval.metrics`.
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .eval_data import Dataset, DatasetError, Question
-from .eval_metrics import Outcome, contains_answer, first_hit, summarise
+from .data import Dataset, DatasetError, Question
+from .metrics import Outcome, contains_answer, first_hit, summarise
 
 if TYPE_CHECKING:
-    from .assistant import Assistant
+    from ..assistant import Assistant
     from .baseline import TutorialPipeline
 
 TOP = 10  # passages ranked per question for hit@k and MRR@10
@@ -141,12 +141,12 @@ def _tutorial_one(baseline: TutorialPipeline, question: Question) -> Outcome:
 
 
 def _settings(assistant: Assistant) -> dict[str, Any]:
-    from . import answer
+    from ..answer import extractive
 
     s = assistant.settings
     names = ("chunk_chars", "chunk_overlap_chars", "k", "candidates", "rrf_k", "max_sentences", "abstain_below")
-    return {**{n: getattr(s, n) for n in names}, "weights": dict(answer.WEIGHTS),
-            "margin": getattr(answer, "MARGIN", None)}
+    return {**{n: getattr(s, n) for n in names}, "weights": dict(extractive.WEIGHTS),
+            "margin": getattr(extractive, "MARGIN", None)}
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -163,8 +163,8 @@ def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_
     import sys
     import tempfile
 
-    from .eval_data import load_dataset
-    from .eval_report import markdown, table
+    from .data import load_dataset
+    from .report import markdown, table
 
     out = out or sys.stdout
     dataset = load_dataset(dataset_path).sample(limit)
@@ -187,12 +187,12 @@ def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_
 
 
 def _assistant(settings: Any, embedder: Any) -> Assistant:
-    from .assistant import Assistant
+    from ..assistant import Assistant
 
     if embedder is None:
         return Assistant.from_settings(settings)
-    from .lexical import LexicalIndex
-    from .store import Store
+    from ..index.lexical import LexicalIndex
+    from ..index.store import Store
 
     store = Store.open(settings.index_dir, "", settings.collection)
     return Assistant(settings, store, embedder, LexicalIndex(settings.index_dir / "lexical", check_every_s=0.0))

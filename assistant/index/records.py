@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .articles import Article
-from .chunking import Chunk
+from ..ingest.articles import Article
+from ..ingest.chunking import Chunk
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ def where_filter(
 
 
 def article_meta(article: Article) -> dict[str, Any]:
-    from .articles import timestamp
+    from ..ingest.articles import timestamp
 
     meta: dict[str, Any] = {
         "article_id": article.id,

@@ -22,11 +22,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from .answer import CHECKED_HEADING
-from .errors import BadQuestion
+from ..answer.extractive import CHECKED_HEADING
+from ..errors import BadQuestion
 
 if TYPE_CHECKING:
-    from .assistant import Assistant, Event
+    from ..assistant import Assistant, Event
     from .security import Guard
 
 MODEL_ID = "news-assistant"

@@ -6,7 +6,7 @@ use Gradio: Gradio's login relies on cookies that browsers block inside third-pa
 a page this small loads faster in a wiki's side panel. Article text is put in the page with
 ``textContent`` only, and the response forbids inline scripts (``script-src 'self'``) as a
 second wall. Framing is limited by ``frame-ancestors`` to ``allowed_origins``; the page carries
-a short-lived embed token (see assistant/security.py), never the API key.
+a short-lived embed token (see assistant/web/security.py), never the API key.
 
 ``POST /api/embed-token`` (API key required) mints a token for a wiki backend that renders its
 own chat and wants to call /api/ask from its pages' scripts (with CORS for its origin).
@@ -24,7 +24,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
     from .security import Guard
 
 
@@ -33,7 +33,7 @@ class TokenRequest(BaseModel):
 
 
 def _static(name: str) -> str:
-    return resources.files("assistant").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("assistant.web").joinpath("static", name).read_text(encoding="utf-8")
 
 
 def embed_router(settings: Settings, guard: Guard) -> APIRouter:

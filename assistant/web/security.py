@@ -33,7 +33,7 @@ from starlette.requests import Request  # at run time: FastAPI reads the depende
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from .config import Settings
+    from ..config import Settings
 
 SCOPES = ("ask", "admin")
 

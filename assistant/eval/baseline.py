@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .config import DEFAULT_MODEL
-from .embeddings import model_path
-from .errors import ConfigError
+from ..config import DEFAULT_MODEL
+from ..index.embeddings import model_path
+from ..errors import ConfigError
 
 Retrieved = tuple[str, int, int, str]  # (article title, start, end, text)
 

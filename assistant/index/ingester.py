@@ -21,12 +21,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .articles import Article, find_files, load_file
-from .chunking import Chunk, chunk_text
-from .errors import IngestLocked, LoadError
+from ..ingest.articles import Article, find_files, load_file
+from ..ingest.chunking import Chunk, chunk_text
+from ..errors import IngestLocked, LoadError
 
 if TYPE_CHECKING:
-    from .config import Settings
+    from ..config import Settings
     from .embeddings import Embedder
     from .store import Store
 

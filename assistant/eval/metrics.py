@@ -14,7 +14,7 @@ import string
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .eval_data import Question
+from .data import Question
 
 Retrieved = tuple[str, int, int, str]  # (article title, start, end, text)
 

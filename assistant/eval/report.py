@@ -1,4 +1,4 @@
-"""Rendering an :class:`~assistant.evaluate.EvalReport`: a terminal table and Markdown.
+"""Rendering an :class:`~assistant.eval.evaluate.EvalReport`: a terminal table and Markdown.
 
 Both show the same rows: one line per metric, one column per pipeline (the assistant, the
 tutorial baseline when measured) and their ratio; then the same per article.

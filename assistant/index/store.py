@@ -10,7 +10,7 @@ Two collections per index:
 An article's record is written *after* its chunks and deleted *before* them, so it doubles as
 a commit marker: chunks without a matching article record (hash included) are leftovers of an
 interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them. Results are converted to plain
-dataclasses (assistant/records.py) here and never leak Chroma types inward.
+dataclasses (assistant/index/records.py) here and never leak Chroma types inward.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .articles import Article
-from .chunking import Chunk
-from .errors import ConfigError, IndexNotReady
+from ..ingest.articles import Article
+from ..ingest.chunking import Chunk
+from ..errors import ConfigError, IndexNotReady
 from .records import (  # noqa: F401 - ArticleRecord and StoredChunk are re-exported
     ArticleRecord, StoredChunk, article_meta, chunk_meta, record, stored_chunk,
 )

@@ -1,6 +1,6 @@
 """One article per file: the plain text, Markdown, HTML and PDF loaders.
 
-:func:`assistant.articles.load_file` picks the loader by suffix and hands it the file's bytes,
+:func:`assistant.ingest.articles.load_file` picks the loader by suffix and hands it the file's bytes,
 the article key and the label to name in errors. The heavy libraries (trafilatura, lxml,
 pypdf, python-frontmatter) are imported inside the loader that needs them, so importing this
 module stays cheap and loading a ``.txt`` never pulls in a PDF parser.
@@ -21,8 +21,8 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from assistant.articles import Article, decode_text, normalize_date
-from assistant.errors import LoadError
+from .articles import Article, decode_text, normalize_date
+from ..errors import LoadError
 
 # lxml refuses a str that still carries an XML encoding declaration (XHTML pages do).
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")

@@ -4,7 +4,7 @@ Loaders turn one file into one or more :class:`Article` objects (a ``.jsonl`` fi
 many). Each loader keeps the text exactly as the reader should see it, because citations
 are character offsets into ``Article.text``. This module owns finding files, dispatching on
 their suffix, JSONL (many articles and per-line errors from one file), decoding and dates;
-the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.formats`.
+the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.ingest.formats`.
 
 Dates are only ever taken from what the article itself says (front matter, HTML metadata,
 a JSONL field), never from file times or guessed from the body: a wrong date is worse than
@@ -22,8 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant.dates import normalize_date, timestamp  # noqa: F401 - re-exported
-from assistant.errors import LoadError
+from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
+from ..errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 
@@ -122,7 +122,7 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     key = _key(path, root)
     if suffix == ".jsonl":
         return _load_jsonl(data, key, label)
-    from assistant import formats  # here, not at the top: formats imports this module
+    from . import formats  # here, not at the top: formats imports this module
 
     if suffix == ".pdf":
         article = formats.load_pdf(data, key, label)

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
-    from .assistant import Assistant
-    from .config import Settings
+    from ..assistant import Assistant
+    from ..config import Settings
 
 
 def web_app(assistant: Assistant, settings: Settings) -> FastAPI:
@@ -20,7 +20,7 @@ def web_app(assistant: Assistant, settings: Settings) -> FastAPI:
         from .api import create_app
         from .ui import mount_ui
     except ImportError as exc:  # fastapi or gradio missing
-        from .errors import ConfigError
+        from ..errors import ConfigError
 
         raise ConfigError(f"the web server needs the web extra: pip install -e '.[web]' ({exc})") from exc
     return mount_ui(create_app(assistant, settings), assistant, settings)

@@ -1,0 +1,1 @@
+"""Answering: retrieval and fusion, the extractive answerer, language models and citation checks."""

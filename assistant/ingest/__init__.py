@@ -1,0 +1,1 @@
+"""Reading articles: files in every supported format -> Article, and Article -> sentence-aware chunks."""
