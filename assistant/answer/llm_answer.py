@@ -8,11 +8,14 @@ streamed pieces are therefore a draft; ``Answer.text`` is what may be trusted.
 
 Timeouts and retries are applied here, the same for every backend: the model runs in a worker
 thread and the caller waits at most ``timeout_s`` for the whole answer; a failure before the
-first token is retried ``retries`` times; anything else raises :class:`ModelError`.
+first token is retried ``retries`` times; anything else is a :class:`ModelError`, which is logged
+and answered by quoting the articles (the extractive answer, with a note saying the model failed):
+a model that is down, slow or crashed never leaves a question unanswered.
 """
 
 from __future__ import annotations
 
+import logging
 import queue
 import re
 import threading
@@ -35,7 +38,10 @@ if TYPE_CHECKING:
     from ..index.embeddings import Embedder
     from .retrieve import Passage
 
+log = logging.getLogger(__name__)
+
 FALLBACK_NOTE = "The language model's answer could not be verified against the articles, so this answer quotes them instead."
+FAILED_NOTE = "The language model failed, so this answer quotes the articles instead."
 EMPTY_NOTE = "The language model gave an empty answer, so this answer quotes the articles instead."
 _SAYS_NO = re.compile(r"\b(do(es)? not|don't|doesn't|cannot|can't|no information|not (say|mention|state))\b", re.I)
 
@@ -64,10 +70,15 @@ class LLMAnswerer:
             yield answer
             return
         started, parts, first = time.perf_counter(), [], None
-        for token in self.generate(answer_messages(question, passages)):
-            first = first if first is not None else (time.perf_counter() - started) * 1000.0
-            parts.append(token)
-            yield token
+        try:
+            for token in self.generate(answer_messages(question, passages)):
+                first = first if first is not None else (time.perf_counter() - started) * 1000.0
+                parts.append(token)
+                yield token
+        except ModelError as exc:  # the model failed or died: the question is still answered, by quoting
+            log.warning("%s", exc)
+            yield self._failed(question, vector, passages, exc)
+            return
         draft = "".join(parts)
         checks = self.checker.check(draft, passages)
         answer = self._build(question, checks, passages) or self._fallback(question, vector, passages, draft, checks)
@@ -80,7 +91,11 @@ class LLMAnswerer:
         """A follow-up made standalone by the model; ``plain`` (the non-LLM guess) if unusable."""
         if not any(m.get("role") == "user" for m in history):
             return question
-        text = "".join(self.generate(rewrite_messages(question, history))).strip()
+        try:
+            text = "".join(self.generate(rewrite_messages(question, history))).strip()
+        except ModelError as exc:
+            log.warning("%s", exc)
+            return plain
         text = text.splitlines()[0].strip().strip('"').strip() if text else ""
         if not text or len(text) > 3 * (len(plain) + 20) or "standalone" in text.lower():
             return plain  # the model rambled or echoed the instructions: keep the visible guess
@@ -118,6 +133,13 @@ class LLMAnswerer:
                          f"{'were' if removed > 1 else 'was'} removed: not supported by the cited passages.")
         return Answer(question=question, text=text, abstained=False, citations=_citations(kept, passages),
                       answerer=self.name, sentences=checks, notes=notes)
+
+    def _failed(self, question: str, vector: np.ndarray, passages: list[Passage], error: ModelError) -> Answer:
+        answer = self.fallback.answer(question, vector, passages)
+        note = f"{FAILED_NOTE} ({error})"
+        answer.answerer, answer.fallback, answer.notes = self.name, True, [*answer.notes, note]
+        answer.text = f"{FAILED_NOTE}\n\n{answer.text}"
+        return answer
 
     def _fallback(self, question: str, vector: np.ndarray, passages: list[Passage], draft: str,
                   checks: list[SentenceCheck]) -> Answer:
