@@ -7,6 +7,7 @@ model, the lexical index, the retriever and the answerer, and nothing else build
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -25,6 +26,7 @@ from .answer.retrieve import Filters, Retriever
 from .index.store import ArticleRecord, Store
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": "..."}
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,10 @@ class Assistant:
         """Build the index from the corpus when it is empty (first use); else do nothing."""
         if self.store.articles.count() > 0:
             return None
-        return self.ingest()
+        log.info("the index is empty: building it from %s", self.settings.corpus_dir)
+        report = self.ingest()
+        log.info("index built: %s", report.summary())
+        return report
 
     def articles(self) -> list[ArticleRecord]:
         return sorted(self.store.article_records().values(), key=lambda a: (a.published, a.title), reverse=True)
@@ -143,6 +148,8 @@ class Assistant:
         timings["answer"] = _ms(mark)
         timings["total"] = _ms(started)
         answer.timings_ms = {**answer.timings_ms, **timings}
+        log.info("answered in %.0f ms (%s)", timings["total"],
+                 ", ".join(f"{k} {v:.0f}" for k, v in timings.items() if k != "total"))
         if isinstance(self.answerer, ExtractiveAnswerer):  # one delta per quoted sentence
             for piece in re.split(r"(?<=\])(?= )", answer.text):
                 yield Event("delta", text=piece)

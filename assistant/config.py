@@ -20,6 +20,7 @@ from .errors import ConfigError
 
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_BACKEND = "onnx-int8"  # 2.5x torch, same dev-set quality: docs/evaluation.md ("Embedding backend")
 
 
@@ -52,7 +53,10 @@ class Settings:
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
-    progress: bool = _setting(True, "Show a progress bar on long ingests.")
+    progress: bool = _setting(True, "Show a progress bar on long ingests (on a terminal; never for ask).")
+    log_level: str = _setting(
+        "WARNING", "Least severe log lines written to stderr: DEBUG, INFO, WARNING or ERROR; --verbose is INFO."
+    )
     # ---- language model (optional extra `llm`); see assistant/answer/llm.py -------------------
     answerer: str = _setting(
         "extractive", "'extractive', 'smollm2', 'openai:MODEL', 'ollama:MODEL' or 'llamacpp:/path/model.gguf'."
@@ -116,6 +120,8 @@ class Settings:
             raise ConfigError(
                 f"embedding_backend={self.embedding_backend!r}: expected torch, onnx or onnx-int8"
             )
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise ConfigError(f"log_level={self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         _check_web(self)
         _check_llm(self)
 

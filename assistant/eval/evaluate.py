@@ -17,46 +17,18 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .data import Dataset, DatasetError, Question
 from .metrics import Outcome, contains_answer, first_hit, summarise
+from .report import ASSISTANT, TUTORIAL, EvalReport
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
     from .baseline import TutorialPipeline
 
 TOP = 10  # passages ranked per question for hit@k and MRR@10
-ASSISTANT, TUTORIAL = "assistant", "tutorial"
-
-
-@dataclass
-class EvalReport:
-    """Everything one run measured: settings, figures per pipeline, overall and per article."""
-
-    dataset: str
-    settings: dict[str, Any]
-    overall: dict[str, dict[str, Any]]
-    per_article: dict[str, dict[str, dict[str, Any]]]
-    ingest: dict[str, dict[str, float]]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-
-    def ratios(self) -> dict[str, float | None]:
-        """The assistant's figures over the tutorial's (retrieval; ask latency vs tutorial search)."""
-        ours, theirs = self.overall.get(ASSISTANT, {}), self.overall.get(TUTORIAL)
-        if not theirs:
-            return {}
-        pairs = {"hit@1": ("hit@1", "hit@1"), "hit@5": ("hit@5", "hit@5"), "mrr@10": ("mrr@10", "mrr@10"),
-                 "retrieve_p50_ms": ("retrieve_p50_ms", "retrieve_p50_ms"),
-                 "ask_p50_ms / tutorial retrieve_p50_ms": ("ask_p50_ms", "retrieve_p50_ms")}
-        return {name: _ratio(ours.get(a), theirs.get(b)) for name, (a, b) in pairs.items()}
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"dataset": self.dataset, "settings": self.settings, "overall": self.overall,
-                "ratios": self.ratios(), "per_article": self.per_article, "ingest": self.ingest,
-                "questions": self.rows}
 
 
 def build_index(assistant: Assistant, dataset: Dataset, workdir: Path) -> list[tuple[str, str]]:
@@ -149,8 +121,6 @@ def _settings(assistant: Assistant) -> dict[str, Any]:
             "margin": getattr(extractive, "MARGIN", None)}
 
 
-def _ratio(a: float | None, b: float | None) -> float | None:
-    return round(a / b, 3) if a is not None and b else None
 
 
 def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_path: Path | None = None,

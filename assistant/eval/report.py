@@ -1,4 +1,4 @@
-"""Rendering an :class:`~assistant.eval.evaluate.EvalReport`: a terminal table and Markdown.
+"""What one evaluation run measured (:class:`EvalReport`), and its rendering: a terminal table and Markdown.
 
 Both show the same rows: one line per metric, one column per pipeline (the assistant, the
 tutorial baseline when measured) and their ratio; then the same per article.
@@ -6,10 +6,37 @@ tutorial baseline when measured) and their ratio; then the same per article.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Any
 
-if TYPE_CHECKING:
-    from .evaluate import EvalReport
+ASSISTANT, TUTORIAL = "assistant", "tutorial"
+
+@dataclass
+class EvalReport:
+    """Everything one run measured: settings, figures per pipeline, overall and per article."""
+
+    dataset: str
+    settings: dict[str, Any]
+    overall: dict[str, dict[str, Any]]
+    per_article: dict[str, dict[str, dict[str, Any]]]
+    ingest: dict[str, dict[str, float]]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def ratios(self) -> dict[str, float | None]:
+        """The assistant's figures over the tutorial's (retrieval; ask latency vs tutorial search)."""
+        ours, theirs = self.overall.get(ASSISTANT, {}), self.overall.get(TUTORIAL)
+        if not theirs:
+            return {}
+        pairs = {"hit@1": ("hit@1", "hit@1"), "hit@5": ("hit@5", "hit@5"), "mrr@10": ("mrr@10", "mrr@10"),
+                 "retrieve_p50_ms": ("retrieve_p50_ms", "retrieve_p50_ms"),
+                 "ask_p50_ms / tutorial retrieve_p50_ms": ("ask_p50_ms", "retrieve_p50_ms")}
+        return {name: _ratio(ours.get(a), theirs.get(b)) for name, (a, b) in pairs.items()}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"dataset": self.dataset, "settings": self.settings, "overall": self.overall,
+                "ratios": self.ratios(), "per_article": self.per_article, "ingest": self.ingest,
+                "questions": self.rows}
+
 
 # (key, label, kind): kind "share" prints 0.000, "ms" one decimal, "n" an integer.
 METRICS = [
@@ -88,3 +115,7 @@ def _markdown_table(header: list[str], body: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(r) + " |" for r in body]
     return "\n".join(lines)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 3) if a is not None and b else None
