@@ -7,8 +7,10 @@ the OpenAI-compatible routes (/v1) and the embeddable chat (/embed), all over on
 """
 
 from assistant import Assistant, Settings
+from assistant.console import configure
 from assistant.web.server import serve
 
 if __name__ == "__main__":
     settings = Settings.from_env()
+    configure(settings.log_level)
     serve(Assistant.from_settings(settings), settings)

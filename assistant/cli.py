@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .config import Settings
+from .console import configure
 from .errors import AssistantError
 from .answer.extractive import CHECKED_HEADING, ExtractiveAnswerer
 
@@ -30,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index", type=Path, help="index directory (default: index/, or ASSISTANT_INDEX_DIR)")
     parser.add_argument("--corpus", type=Path, help="corpus directory (default: corpus/)")
     parser.add_argument("--chroma-url", help="use a Chroma server instead of the index directory")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log what happens on stderr (INFO; default: warnings only, or ASSISTANT_LOG_LEVEL)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="add or update articles (default: the corpus)")
@@ -74,6 +78,11 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             index_dir=args.index, corpus_dir=args.corpus, chroma_url=args.chroma_url,
             answerer=getattr(args, "answerer", None),
         )
+        if args.verbose and logging.getLevelName(settings.log_level.upper()) > logging.INFO:
+            settings = settings.replace(log_level="INFO")
+        if args.command == "ask":  # a one-shot answer shows no bar, even when it builds the index first
+            settings = settings.replace(progress=False)
+        configure(settings.log_level)
         if args.command == "eval":  # builds its own temporary index
             from .eval.evaluate import run_command
 

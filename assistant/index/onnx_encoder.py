@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 import warnings
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
 EXPORT_VERSION = "1"  # bump when the export below changes, so stale caches are not reused
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -50,8 +52,10 @@ def exported_model(model_dir: Path, cache_dir: Path, int8: bool) -> Path:
     fp32, quantized = target_dir / "model.onnx", target_dir / "model_int8.onnx"
     target_dir.mkdir(parents=True, exist_ok=True)
     if not fp32.exists():
+        log.info("exporting %s to ONNX in %s (once per model)", model_dir.name, target_dir)
         _atomic(fp32, lambda tmp: _export(model_dir, tmp))
     if int8 and not quantized.exists():
+        log.info("quantizing %s to int8", fp32)
         _atomic(quantized, lambda tmp: _quantize(fp32, tmp))
     return quantized if int8 else fp32
 
@@ -90,13 +94,14 @@ def _export(model_dir: Path, out: Path) -> None:
 
 
 def _quantize(fp32: Path, out: Path) -> None:
-    import logging
-
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    root = logging.getLogger()
+    # Its "consider pre-processing" warning goes through logging.warning(), which on a root logger
+    # without handlers also calls basicConfig(): every library's DEBUG lines would then reach stderr.
+    root, quiet = logging.getLogger(), logging.NullHandler()
     level = root.level
-    root.setLevel(logging.ERROR)  # its "consider pre-processing" warning goes to the root logger
+    root.setLevel(logging.ERROR)
+    root.addHandler(quiet)
     try:
         # Per-channel int8 weights of the weight matrices only (MatMulConstBOnly): quantising the
         # attention products or per-tensor weights as well drops the cosine to torch from 0.99 to 0.89.
@@ -106,6 +111,7 @@ def _quantize(fp32: Path, out: Path) -> None:
         quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
     finally:
+        root.removeHandler(quiet)
         root.setLevel(level)
 
 
