@@ -60,6 +60,15 @@ class Citation:
     page: int | None = None
 
 
+@dataclass(frozen=True)
+class ShortAnswerAt:
+    """Where a short answer is: ``citations[n - 1].quote[start:end] == short_answer``."""
+
+    citation: int  # the citation's number n
+    start: int
+    end: int
+
+
 @dataclass
 class Answer:
     """What the assistant says, and why it can be trusted."""
@@ -74,6 +83,8 @@ class Answer:
     sentences: list[Any] = field(default_factory=list)  # a model's sentences as checked (citecheck.SentenceCheck)
     fallback: bool = False  # the model's answer was not verified, so this is the extractive answer
     notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
+    short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
+    short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI and the HTTP API."""
@@ -88,6 +99,8 @@ class Answer:
             "sentences": [_sentence_dict(s) for s in self.sentences],
             "fallback": self.fallback,
             "notes": list(self.notes),
+            "short_answer": self.short_answer,
+            "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
         }
 
 

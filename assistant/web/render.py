@@ -34,6 +34,8 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         numbers = {c["n"] for c in answer.get("citations", [])}
         css = "answer streaming" if streaming else "answer"  # streaming: text so far, no sources yet
         body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
+        if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
+            body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
     standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
     if standalone and standalone != asked:
         body += f'<div class="understood">Understood as: {html.escape(standalone)}</div>'

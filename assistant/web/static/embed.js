@@ -130,6 +130,9 @@
 
   function finish(bubble, answer, numbers, t) {
     renderAnswer(bubble, answer.answer, numbers, t);
+    if (answer.short_answer) {
+      bubble.prepend(el("strong", "short-answer", answer.short_answer));
+    }
     if (answer.abstained) {
       bubble.classList.add("abstained");
       bubble.prepend(el("span", "note", "Not in the articles."));
