@@ -24,7 +24,7 @@ from assistant.ingest.chunking import split_sentences
 from assistant.answer.citecheck import CitationChecker, _numbers_found
 from assistant.index.embeddings import Embedder
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev.json"
+DEFAULT = Path(__file__).resolve().parents[1] / "tests" / "data" / "squad2" / "squad2-dev.json"
 
 
 def scores(path: Path) -> tuple[list[float], list[float]]:

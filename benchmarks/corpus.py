@@ -2,7 +2,7 @@
 
 Sources, in order, until the project's chunker (current settings) yields ``chunks`` chunks:
 
-1. the SQuAD 2.0 dev set's two Wikipedia articles (../shared/datasets/squad2-dev.json);
+1. the SQuAD 2.0 dev set's two Wikipedia articles (tests/data/squad2/squad2-dev.json);
 2. the docstrings of the Python packages installed in this venv, one article per module
    (module, class and function docstrings longer than 200 characters, blank line between them).
 
@@ -30,7 +30,7 @@ from assistant import Settings  # noqa: E402
 from assistant.ingest.chunking import chunk_text  # noqa: E402
 from assistant.eval.data import load_squad  # noqa: E402
 
-SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
+SQUAD = ROOT / "tests" / "data" / "squad2" / "squad2-dev.json"
 
 
 def docstring_articles(min_chars: int = 2000) -> Iterator[tuple[str, str]]:

@@ -10,7 +10,7 @@ It only ever targets loopback addresses.
     # or load a server that is already running on this machine
     .venv/bin/python benchmarks/load.py --url http://127.0.0.1:7860 --clients 50 --questions 20
 
-Questions are the SQuAD 2.0 dev questions (../shared/datasets), answerable and not, cycled.
+Questions are the SQuAD 2.0 dev questions (tests/data/squad2), answerable and not, cycled.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
+SQUAD = ROOT / "tests" / "data" / "squad2" / "squad2-dev.json"
 FALLBACK = ["when was the dialogue framework set up?", "what will the joint document cover?"]
 
 

@@ -35,7 +35,7 @@ from assistant.index.lexical import LexicalIndex  # noqa: E402
 from assistant.answer.retrieve import Retriever  # noqa: E402
 from assistant.index.store import Store  # noqa: E402
 
-DATASET = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
+DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev.json"
 
 
 def make_assistant(tmp: Path, embedder: Embedder, **settings: object) -> Assistant:

@@ -1,6 +1,6 @@
 """Real text for robustness tests: small articles cut from the SQuAD 2.0 dev paragraphs.
 
-The two Wikipedia articles in ``shared/datasets/squad2-dev.json`` (Normans; computational
+The two Wikipedia articles in ``tests/data/squad2/squad2-dev.json`` (Normans; computational
 complexity theory) are real prose. Cutting their paragraphs into runs of whole sentences gives
 a few hundred small, distinct articles, enough to make an ingest take long enough to be killed
 part-way, without inventing text.
@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SQUAD = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
+SQUAD = ROOT / "tests" / "data" / "squad2" / "squad2-dev.json"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
 
 # Questions whose answer is in one paragraph of the data set, with a word the answer contains.

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from assistant.ingest.chunking import chunk_text, split_sentences
 from assistant.index.ingester import shingle_overlap
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad2-dev.json"
+DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "squad2" / "squad2-dev.json"
 
 
 def dev_article() -> str:

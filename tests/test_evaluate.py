@@ -12,12 +12,21 @@ import pytest
 from assistant import Settings
 from assistant.cli import main
 from assistant.eval.data import Question, load_dataset, load_squad
-from assistant.eval.metrics import Outcome, contains_answer, first_hit, hits, normalize, percentile, summarise
+from assistant.eval.metrics import (
+    Outcome,
+    contains_answer,
+    first_hit,
+    hits,
+    normalize,
+    percentile,
+    squad_scores,
+    summarise,
+)
 from assistant.eval.evaluate import run_command
 
 from .conftest import ROOT, SHIPPED_CORPUS
 
-DEV_SET = ROOT.parent / "shared" / "datasets" / "squad2-dev.json"
+DEV_SET = ROOT / "tests" / "data" / "squad2" / "squad2-dev.json"
 FOUNDING_QA = ROOT / "tests" / "data" / "founding_qa.jsonl"
 
 NORMANS = Question("q1", "When?", "Normans", ("911",), ((100, 103),))
@@ -117,3 +126,16 @@ def test_eval_on_the_founding_article_questions(tmp_path: Path, embedder) -> Non
     assert ours["answer_accuracy"] >= 0.6
     first = next(r for r in report["questions"] if r["id"] == "f01")
     assert first["correct"] and "2010" in first["answer"]
+
+
+@pytest.mark.parametrize(("said", "answers", "expected"), [
+    ("2010", ("2010",), (1.0, 1.0)),
+    ("in 2010", ("2010",), (0.0, 2 / 3)),
+    ("The Normans", ("Normans", "the Norse"), (1.0, 1.0)),  # articles and case do not count
+    ("", ("2010",), (0.0, 0.0)),  # abstaining on an answerable question
+    ("", (), (1.0, 1.0)),  # abstaining on an unanswerable one
+    ("Rollo [1]", (), (0.0, 0.0)),  # answering one
+])
+def test_squad_scores_follow_the_official_script(said, answers, expected):
+    exact, f1 = squad_scores(said, Question(id="q", question="?", answers=answers))
+    assert (exact, round(f1, 4)) == (expected[0], round(expected[1], 4))

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .data import Dataset, DatasetError, Question
-from .metrics import Outcome, contains_answer, first_hit, summarise
+from .metrics import Outcome, contains_answer, first_hit, squad_scores, summarise
 from .report import ASSISTANT, TUTORIAL, EvalReport
 
 if TYPE_CHECKING:
@@ -62,10 +62,13 @@ def ask_one(assistant: Assistant, question: Question) -> tuple[Outcome, str]:
     first = answer.citations[0] if answer.citations else None
     cited_right = first is not None and question.title in (None, first.title) and contains_answer(
         first.passage, question.answers)
+    said = "" if answer.abstained else (answer.short_answer or answer.text)  # what SQuAD 2.0 scores
+    exact, f1 = squad_scores(said, question)
     outcome = Outcome(
         question, first_hit(question, ranked), retrieve_ms, ask_ms, answer.abstained,
         correct=not answer.abstained and contains_answer(answer.text, question.answers),
         answer_chars=None if answer.abstained else len(answer.text), cited_right=cited_right,
+        exact=exact, f1=f1,
     )
     return outcome, answer.text
 

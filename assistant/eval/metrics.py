@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 import string
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,29 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     """
     haystack = f" {normalize(_CITATION_MARK.sub('', text))} "
     return any(f" {gold} " in haystack for gold in map(normalize, answers) if gold)
+
+
+def squad_scores(prediction: str, question: Question) -> tuple[float, float]:
+    """(exact match, F1) of a predicted answer, as the official SQuAD 2.0 script scores it: the best
+    over the gold answers; an unanswerable question scores 1 for "" (abstaining), else 0.
+
+    Example: with gold ``["2010"]``, ``squad_scores("2010", q)`` -> ``(1.0, 1.0)`` and
+    ``squad_scores("in 2010", q)`` -> ``(0.0, 0.667)``
+    """
+    golds = [normalize(a) for a in question.answers if normalize(a)] if question.answerable else []
+    guess = normalize(_CITATION_MARK.sub("", prediction))
+    if not golds:
+        return (1.0, 1.0) if not guess else (0.0, 0.0)
+    return max(float(guess == g) for g in golds), max(_f1(guess, g) for g in golds)
+
+
+def _f1(guess: str, gold: str) -> float:
+    ours, theirs = guess.split(), gold.split()
+    common = sum((Counter(ours) & Counter(theirs)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(ours), common / len(theirs)
+    return 2 * precision * recall / (precision + recall)
 
 
 def hits(question: Question, passage: Retrieved) -> bool:
@@ -71,6 +95,8 @@ class Outcome:
     correct: bool | None = None  # a gold answer appears in the answer text
     answer_chars: int | None = None
     cited_right: bool | None = None  # the first cited passage holds a gold answer
+    exact: float | None = None  # SQuAD 2.0 exact match of the short answer (or the sentences, without one)
+    f1: float | None = None  # SQuAD 2.0 token F1, likewise
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -109,6 +135,8 @@ def summarise(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
         "answer_accuracy": _share(bool(o.correct) for o in asked if o.question.answerable),
         "median_answer_chars": statistics.median([o.answer_chars for o in given]) if given else None,
         "citation_precision": _share(bool(o.cited_right) for o in given),
+        "squad_f1": _mean(o.f1 for o in asked if o.f1 is not None),
+        "squad_em": _mean(o.exact for o in asked if o.exact is not None),
         "abstention": _share(bool(o.abstained) for o in asked if not o.question.answerable),
         "wrong_abstention": _share(bool(o.abstained) for o in asked if o.question.answerable),
         "ask_p50_ms": percentile([o.answered_ms for o in asked], 50),

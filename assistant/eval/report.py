@@ -43,6 +43,7 @@ METRICS = [
     ("questions", "questions", "n"), ("answerable", "answerable", "n"), ("unanswerable", "unanswerable", "n"),
     ("hit@1", "retrieval hit@1", "share"), ("hit@4", "retrieval hit@4", "share"),
     ("hit@5", "retrieval hit@5", "share"), ("mrr@10", "retrieval MRR@10", "share"),
+    ("squad_f1", "SQuAD 2.0 F1", "share"), ("squad_em", "SQuAD 2.0 exact match", "share"),
     ("answer_accuracy", "answer accuracy", "share"), ("median_answer_chars", "median answer (chars)", "n"),
     ("citation_precision", "citation precision", "share"),
     ("abstention", "abstention on unanswerable", "share"),
