@@ -14,6 +14,12 @@ All of it is off by default (a laptop on localhost); docs/embedding.md shows a d
   Trade-off accepted: a token copied out of a page works from a non-browser client until it
   expires; it grants what the page grants anyway, for minutes.
 * **CORS** (``allowed_origins``): those origins may call the API from their own pages.
+* **Exposed without a key**: a server bound to an address other than loopback (``host``, the
+  address it listens on, not the client's) and no ``api_key`` answers questions but refuses
+  every write (upload, delete, minting embed tokens) with a 403 that says which variable to set.
+  The chat UI's library writes only on loopback or behind the UI login (``ui_user``), since the
+  UI cannot send the key. Trade-off accepted: a proxy in front of a loopback server makes it
+  public without this check noticing; set the key there too (docs/deployment.md).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 from collections.abc import Callable
@@ -30,12 +37,16 @@ from urllib.parse import urlparse
 from starlette.exceptions import HTTPException
 from starlette.requests import Request  # at run time: FastAPI reads the dependency's annotation
 
+from ..config import ENV_PREFIX
+
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from ..config import Settings
 
 SCOPES = ("ask", "admin")
+KEY_VARIABLE = f"{ENV_PREFIX}API_KEY"
+UI_LOGIN_VARIABLES = f"{ENV_PREFIX}UI_USER and {ENV_PREFIX}UI_PASSWORD"
 
 
 def error_body(kind: str, message: str, status: int) -> dict[str, Any]:
@@ -50,6 +61,50 @@ def origin_of(url: str) -> str:
     """
     parts = urlparse(url or "")
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+
+
+def is_loopback(host: str) -> bool:
+    """Whether a bind address is reachable from this machine only.
+
+    Example: ``is_loopback("127.0.0.1")`` -> True; ``is_loopback("0.0.0.0")`` -> False
+    """
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:  # a host name other than localhost may resolve to anything
+        return False
+
+
+def write_refusal(settings: Settings, ui: bool = False) -> str:
+    """Why writes through the API (or, with ``ui``, the chat UI) are refused; "" when allowed."""
+    if is_loopback(settings.host):
+        return ""
+    if ui and not settings.ui_user:
+        return (f"this server listens on {settings.host} and the chat UI has no login, so the library "
+                f"is read-only here: set {UI_LOGIN_VARIABLES} to upload and delete in the UI")
+    if not ui and not settings.api_key:
+        return (f"this server listens on {settings.host} without an API key, so it only answers questions: "
+                f"set {KEY_VARIABLE} to allow uploads and deletes (then send `Authorization: Bearer <key>`)")
+    return ""
+
+
+def startup_line(settings: Settings) -> str:
+    """What ``assistant serve`` says first: where it listens and who may write.
+
+    Example: ``startup_line(Settings(host="0.0.0.0", port=8000))`` -> ``"Serving on http://0.0.0.0:8000 — no API
+    key: questions only; set ASSISTANT_API_KEY to allow uploads and deletes"``
+    """
+    where = f"Serving on http://{settings.host}:{settings.port}"
+    if is_loopback(settings.host):
+        return f"{where} (this machine only" + ("; API key required)" if settings.api_key else ")")
+    if not settings.api_key and settings.ui_user:
+        return (f"{where} — no API key: /api and /v1 only answer questions (set {KEY_VARIABLE} to allow "
+                "uploads and deletes there); the chat UI's library writes behind its login")
+    if not settings.api_key:
+        return f"{where} — no API key: questions only; set {KEY_VARIABLE} to allow uploads and deletes"
+    ui = "" if settings.ui_user else f"; the chat UI has no login, so its library is read-only (set {UI_LOGIN_VARIABLES})"
+    return f"{where} — API key required on /api and /v1{ui}"
 
 
 class EmbedTokens:
@@ -89,12 +144,15 @@ class Guard:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.tokens = EmbedTokens(settings.embed_secret, settings.embed_token_ttl_s)
+        self.refusal = write_refusal(settings)
 
     def require(self, scope: str) -> Callable[[Request], None]:
         """A FastAPI dependency: the request must carry the key (or, for ``ask``, a token)."""
         assert scope in SCOPES
 
         def check(request: Request) -> None:
+            if scope == "admin" and self.refusal:
+                raise HTTPException(403, self.refusal)
             if not self.settings.api_key or self._has_key(request):
                 return
             token = request.headers.get("x-embed-token", "")

@@ -27,13 +27,20 @@ def web_app(assistant: Assistant, settings: Settings) -> FastAPI:
 
 
 def serve(assistant: Assistant, settings: Settings) -> None:
-    """Build the index if it is empty, then serve on ``settings.host:settings.port`` until stopped."""
+    """Build the index if it is empty, then serve on ``settings.host:settings.port`` until stopped.
+
+    ``settings.host`` is also what the app is built with: on an address other than loopback and
+    without an API key it answers questions only (assistant/web/security.py), and says so here.
+    """
     import uvicorn
+
+    from .security import startup_line
 
     report = assistant.ensure_index()
     if report is not None:
         print(f"index built from {settings.corpus_dir}: {report.summary()}", flush=True)
     app = web_app(assistant, settings)
+    print(startup_line(settings), flush=True)
     print(f"chat: http://{settings.host}:{settings.port}/ui/  api docs: http://{settings.host}:{settings.port}/docs",
           flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", proxy_headers=True)

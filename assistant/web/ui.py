@@ -6,7 +6,9 @@ Two tabs over the same :class:`~assistant.Assistant` as the HTTP API:
   (title, source, date, link, and the passage with the quoted sentence marked); abstentions look
   different; follow-ups use the conversation, and the question actually retrieved for is shown
   when it differs from the one typed.
-* **Library**: upload articles (with an ingest progress bar), list them, delete one.
+* **Library**: upload articles (with an ingest progress bar), list them, delete one. On a server
+  exposed without a UI login (``security.write_refusal``) it only lists them and says why, and
+  Gradio's own file routes answer 403, so nothing in the UI writes.
 
 Answers and sources are HTML built by :mod:`assistant.web.render` with every piece of article text
 escaped, so the chatbot's own sanitizer is a second wall, not the first. The conversation lives
@@ -24,6 +26,7 @@ import gradio as gr
 
 from ..errors import AssistantError
 from .render import answer_html, plain_history, sources_html
+from .security import error_body, write_refusal
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -73,8 +76,9 @@ document.addEventListener("click", function (event) {
 </script>"""
 
 
-def build_ui(assistant: Assistant) -> gr.Blocks:
-    """The chat and library tabs. Mount it with :func:`mount_ui` (which adds CSS and the queue)."""
+def build_ui(assistant: Assistant, refusal: str = "") -> gr.Blocks:
+    """The chat and library tabs (read-only, saying ``refusal``, when that is set). Mount it with
+    :func:`mount_ui` (which adds CSS and the queue)."""
     with gr.Blocks(title="Ask the news") as demo:
         turns = gr.State([])
         with gr.Tab("Chat"):
@@ -92,7 +96,10 @@ def build_ui(assistant: Assistant) -> gr.Blocks:
                     gr.Markdown("### Sources")
                     sources = gr.HTML(sources_html([]), elem_id="sources")
         with gr.Tab("Library"):
-            _library(assistant)
+            if refusal:
+                _read_only_library(assistant, refusal)
+            else:
+                _library(assistant)
 
         def respond(question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
             yield from _respond(assistant, question, state)
@@ -184,6 +191,25 @@ def _library(assistant: Assistant) -> None:
     delete.click(remove, pick, [status, table, pick])
 
 
+def _read_only_library(assistant: Assistant, refusal: str) -> None:
+    gr.Markdown(f"**Read-only:** {html.escape(refusal)}.", elem_id="read-only")
+    gr.Dataframe(lambda: _rows(assistant), headers=["Title", "Source", "Date", "Chunks", "Id"],
+                 interactive=False, elem_id="articles", wrap=True)  # a callable: fresh on every page load
+
+
+def _refuse_file_routes(app: FastAPI, path: str, refusal: str) -> None:
+    """Gradio takes files on these routes whatever the page holds (into its cache): close them."""
+    from fastapi.responses import JSONResponse
+
+    closed = {f"{path}/gradio_api/upload", f"{path}/gradio_api/process_recording"}
+
+    @app.middleware("http")
+    async def refuse(request, call_next):  # noqa: ANN001, ANN202
+        if request.method == "POST" and request.url.path.rstrip("/") in closed:
+            return JSONResponse(error_body("Forbidden", refusal, 403), status_code=403)
+        return await call_next(request)
+
+
 def _rows(assistant: Assistant) -> list[list[Any]]:
     # Dataframe cells are rendered as text, not HTML, so titles need no escaping here.
     return [[r.title, r.source, r.published, r.chunks, r.id] for r in assistant.articles()]
@@ -195,7 +221,10 @@ def _choices(assistant: Assistant) -> list[tuple[str, str]]:
 
 def mount_ui(app: FastAPI, assistant: Assistant, settings: Settings, path: str = "/ui") -> FastAPI:
     """Mount the chat UI on ``app`` at ``path``, served ``ui_concurrency`` requests at a time."""
-    demo = build_ui(assistant).queue(default_concurrency_limit=settings.ui_concurrency)
+    refusal = write_refusal(settings, ui=True)
+    demo = build_ui(assistant, refusal).queue(default_concurrency_limit=settings.ui_concurrency)
+    if refusal:
+        _refuse_file_routes(app, path, refusal)
     auth = (settings.ui_user, settings.ui_password) if settings.ui_user else None
     return gr.mount_gradio_app(app, demo, path, auth=auth, css=CSS, head=HEAD, ssr_mode=False,
                                max_file_size=settings.max_file_bytes, footer_links=["api"])
