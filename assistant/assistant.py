@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .answer import timeframe
+from .answer.conversation import better_supported
 from .answer.extractive import Answer, ExtractiveAnswerer
 from .config import Settings
 from .index.embeddings import Embedder
@@ -56,6 +57,7 @@ class Assistant:
         self.lexical = lexical
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
+        self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
             from .answer.llm_answer import build_answerer
 
@@ -119,14 +121,10 @@ class Assistant:
     def stream(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
                filters: Filters | None = None) -> Iterator[Event]:
         """Answer as events: the standalone question, text deltas, the citations, then done."""
-        from .answer.conversation import standalone_question
-
         question = self._check(question)
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = standalone_question(question, history or [])
-        if history and not isinstance(self.answerer, ExtractiveAnswerer):
-            standalone = self.answerer.rewrite(question, history, standalone)
+        standalone = self._understand(question, history or [], k, filters)
         filters, time_note = timeframe.apply(standalone, filters, self._newest_published)
         yield Event("question", text=standalone)
         vector = self.embedder.embed([standalone])[0]
@@ -155,6 +153,28 @@ class Assistant:
                 yield Event("delta", text=piece)
         yield Event("citations", citations=answer.to_dict()["citations"])
         yield Event("done", answer=answer)
+
+    def _understand(self, question: str, history: Sequence[Message], k: int | None,
+                    filters: Filters | None) -> str:
+        """The question to retrieve for: a language model's rewrite of a follow-up or, without
+        one, the reading of it (conversation.readings) whose answer is best supported."""
+        from .answer.conversation import glued_question, readings
+
+        if history and not isinstance(self.answerer, ExtractiveAnswerer):
+            return self.answerer.rewrite(question, history, glued_question(question, history))
+        options = readings(question, history)
+        if len(options) == 1:
+            return options[0]
+        best: Answer | None = None
+        for reading in options:
+            scoped, _ = timeframe.apply(reading, filters, self._newest_published)
+            vector = self.embedder.embed([reading])[0]
+            passages = self.retriever.search(reading, k or self.settings.k, scoped, vector)
+            answer = self.answerer.answer(reading, vector, passages)
+            answer.question, answer.standalone_question = question, reading
+            best = answer if best is None else self.prefer(best, answer)
+        assert best is not None
+        return best.standalone_question
 
     def _newest_published(self) -> str:
         """The newest publication date in the index: what “last week” is relative to."""

@@ -122,7 +122,7 @@ def test_follow_up_and_abstention_look(page, app_url: str) -> None:  # noqa: ANN
     ask(page, "and where?")
     assert "Tokyo" in page.locator("#chat .answer").last.inner_text()
     understood = page.locator("#chat .understood").last
-    assert "Understood as: Which ministers will hold talks" in understood.inner_text()
+    assert "Understood as: Where? (ministers hold talks nuclear deterrence)" in understood.inner_text()
     ask(page, "what is the recipe for sourdough bread?")
     refusal = page.locator("#chat .answer.abstained").last
     assert refusal.is_visible() and "Not in the articles" in refusal.inner_text()
