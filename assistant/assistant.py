@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answer import timeframe
 from .answer.conversation import better_supported
@@ -25,6 +25,9 @@ from .index.ingester import Ingester, IngestReport
 from .index.lexical import LexicalIndex
 from .answer.retrieve import Filters, Retriever
 from .index.store import ArticleRecord, Store
+
+if TYPE_CHECKING:
+    from .answer.lc_retriever import AssistantRetriever
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": "..."}
 log = logging.getLogger(__name__)
@@ -153,6 +156,17 @@ class Assistant:
                 yield Event("delta", text=piece)
         yield Event("citations", citations=answer.to_dict()["citations"])
         yield Event("done", answer=answer)
+
+    def as_retriever(self, k: int | None = None,
+                     filters: Filters | Mapping[str, str] | None = None) -> AssistantRetriever:
+        """The hybrid retrieval as a LangChain retriever, for a chain of your own: its documents
+        are passages with citation metadata (article id, title, source, url, published, start,
+        end, score). ``filters`` is a :class:`Filters` or a dict of its fields."""
+        from .answer.lc_retriever import AssistantRetriever
+
+        if isinstance(filters, Mapping):
+            filters = Filters(**filters)
+        return AssistantRetriever(retriever=self.retriever, k=k or self.settings.k, filters=filters)
 
     def _understand(self, question: str, history: Sequence[Message], k: int | None,
                     filters: Filters | None) -> str:
