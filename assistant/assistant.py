@@ -11,13 +11,14 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .answer import timeframe
 from .answer.conversation import better_supported
 from .answer.extractive import Answer, ExtractiveAnswerer
+from .answer.reader import reader_for
 from .config import Settings
 from .index.embeddings import Embedder
 from .errors import ArticleNotFound, BadQuestion
@@ -59,7 +60,9 @@ class Assistant:
         self.embedder = embedder
         self.lexical = lexical
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
-        self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences)
+        self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences,
+                                                reader=reader_for(settings.reader),
+                                                read_top=settings.reader_candidates)
         self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
             from .answer.llm_answer import build_answerer
@@ -165,6 +168,10 @@ class Assistant:
         from .answer.lc_retriever import AssistantRetriever
 
         if isinstance(filters, Mapping):
+            unknown = sorted(set(filters) - {f.name for f in fields(Filters)})
+            if unknown:
+                raise BadQuestion(f"unknown filter {', '.join(unknown)}; expected any of "
+                                  f"{', '.join(f.name for f in fields(Filters))}")
             filters = Filters(**filters)
         return AssistantRetriever(retriever=self.retriever, k=k or self.settings.k, filters=filters)
 

@@ -50,6 +50,10 @@ class Settings:
     rrf_k: int = _setting(5, "Reciprocal rank fusion constant.")
     max_sentences: int = _setting(3, "Most sentences quoted in an extractive answer.")
     abstain_below: float = _setting(0.35, "Abstain when the best sentence scores below this.")
+    reader: str = _setting(
+        "off", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
+    )
+    reader_candidates: int = _setting(6, "Best-scored candidate sentences the reader reads per question.")
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
@@ -107,7 +111,7 @@ class Settings:
             value = getattr(self, f.name)
             if f.type in ("Path", Path) and not isinstance(value, Path):
                 object.__setattr__(self, f.name, Path(value))
-        positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences")
+        positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences", "reader_candidates")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")
@@ -120,6 +124,8 @@ class Settings:
             raise ConfigError(
                 f"embedding_backend={self.embedding_backend!r}: expected torch, onnx or onnx-int8"
             )
+        if self.reader not in ("shipped", "off") and not Path(self.reader).expanduser().is_dir():
+            raise ConfigError(f"reader={self.reader!r}: expected 'shipped', 'off' or a directory holding a reader model")
         if self.log_level.upper() not in LOG_LEVELS:
             raise ConfigError(f"log_level={self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         _check_web(self)

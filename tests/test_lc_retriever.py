@@ -3,6 +3,8 @@ Chroma index (the shipped corpus), and passages that carry exact citation metada
 
 from __future__ import annotations
 
+import pytest
+
 from langchain_core.documents import Document
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.prompt_values import PromptValue
@@ -56,3 +58,10 @@ def test_the_facade_imports_langchain_core_only_when_asked() -> None:
     code = "import sys, assistant.assistant; print('langchain_core' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True).stdout.strip() == "False"
+
+
+def test_an_unknown_filter_is_a_clear_error(shipped) -> None:
+    from assistant import BadQuestion
+
+    with pytest.raises(BadQuestion, match="unknown filter publisher; expected any of source"):
+        shipped.as_retriever(filters={"publisher": "Reuters"})

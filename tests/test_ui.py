@@ -106,6 +106,9 @@ def test_founding_question_answer_and_highlighted_source(page, app_url: str) -> 
     ask(page, FOUNDING_QUESTION)
     answer = page.locator("#chat .answer").last
     assert "2010" in answer.inner_text()
+    short = page.locator("#chat .short-answer").last  # the answer itself, above the quote
+    assert short.is_visible() and short.inner_text().strip() == "2010"
+    assert short.bounding_box()["y"] < answer.bounding_box()["y"]
     source = page.locator("#src-0-1")
     assert source.evaluate("e => e.open") is False
     answer.locator('a[href="#src-0-1"]').click()
@@ -174,6 +177,8 @@ def test_embed_in_an_iframe_on_another_origin(page, app_url: str, wiki) -> None:
     bot = frame.locator(".msg.bot").last
     bot.locator("button.cite").first.wait_for()
     assert "2010" in bot.inner_text()
+    assert bot.locator(".short-answer").inner_text() == "2010"  # the answer first, then the quote
+    assert bot.inner_text().startswith("2010")
     bot.locator("button.cite").first.click()
     mark = frame.locator("#src-0-1 mark")
     assert mark.is_visible() and "in 2010 established a framework" in mark.inner_text()

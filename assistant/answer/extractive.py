@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ..index.embeddings import Embedder
+    from .reader import Reader, Window
     from .retrieve import Passage
 
 _WORD = re.compile(r"\w+")
@@ -129,8 +130,11 @@ class ExtractiveAnswerer:
     """Picks the best sentences of the retrieved passages and cites each one."""
 
     def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
-                 max_candidates: int = 16, cache_size: int = 20_000) -> None:
+                 max_candidates: int = 16, cache_size: int = 20_000, reader: Reader | None = None,
+                 read_top: int = 6) -> None:
         self.embedder = embedder
+        self.reader = reader  # finds the short answer and decides whether anything answers; None: off
+        self.read_top = read_top  # the best-scored candidate sentences the reader reads
         self.abstain_below = abstain_below
         self.max_sentences = max_sentences
         self.max_candidates = max_candidates
@@ -183,17 +187,64 @@ class ExtractiveAnswerer:
             return Answer(question=question, text=abstention(question), abstained=True)
         best = scored[0][0]
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
+        span = None
+        if self.reader is not None:
+            found = self.read(question, [c for _, c in scored[: self.read_top]])
+            if found is None:  # the reader: none of the best sentences answers the question
+                return Answer(question=question, text=abstention(question), abstained=True)
+            cand, span = found
+            chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
+                              (cand.passage.chunk.article_id, cand.start))][: self.max_sentences]
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
-            score = next(s for s, c in scored if c is cand)
+            score = next((s for s, c in scored if c is cand), best)
             citations.append(Citation(
                 n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source, url=chunk.url,
                 published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start,
                 end=cand.end, score=round(score, 4), page=chunk.page_at(cand.start),
             ))
             parts.append(f"{cand.text} [{n}]")
-        return Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
+        answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
+        if span is not None:
+            answer.short_answer = chosen[0].text[span[0]:span[1]]
+            answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
+        return answer
+
+    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
+        """The sentence holding the reader's best answer, and the answer's offsets in it; None when
+        the best reading scores below the reader's calibrated threshold (nothing answers)."""
+        windows = [_window(c) for c in candidates]
+        readings = self.reader.read(question, windows)  # type: ignore[union-attr]
+        best = max(readings, key=lambda r: r.answerable_score, default=None)
+        if best is None or best.answerable_score < self.reader.threshold or not best.text.strip():  # type: ignore[union-attr]
+            return None
+        window, chunk = windows[best.window], candidates[best.window].passage.chunk
+        start = chunk.start + window.offset + best.start  # article offsets of the span
+        end = chunk.start + window.offset + best.end
+        cand = _sentence_at(candidates[best.window], start, end)
+        start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
+        return (cand, (start - cand.start, end - cand.start)) if start < end else None
+
+
+def _window(cand: _Candidate) -> Window:
+    """The candidate sentence with its neighbours in the chunk, as the reader reads it."""
+    from .reader import Window
+
+    chunk = cand.passage.chunk
+    spans = [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]
+    index = next(i for i, (s, _) in enumerate(chunk.sentences) if s == cand.start)
+    return Window.around(chunk.text, spans, index)
+
+
+def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
+    """The sentence of ``cand``'s chunk that holds article offsets [start, end): ``cand`` itself,
+    or a neighbour when the reader's answer lies in the context around it."""
+    chunk = cand.passage.chunk
+    for s, e in chunk.sentences:
+        if s <= start and end <= e:
+            return cand if s == cand.start else _Candidate(cand.passage, s, e, chunk.text[s - chunk.start : e - chunk.start])
+    return cand
 
 
 def _candidates(passages: list[Passage], limit: int) -> list[_Candidate]:

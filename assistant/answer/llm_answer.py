@@ -21,6 +21,7 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from .extractive import Answer, Citation
@@ -64,10 +65,10 @@ class LLMAnswerer:
 
     def stream(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
         """Text pieces as the model writes them, then the checked :class:`Answer`."""
-        if not passages:  # nothing to ground on: do not let the model improvise
-            answer = self.fallback.answer(question, vector, passages)
-            answer.answerer = self.name
-            yield answer
+        quotes = self.fallback.answer(question, vector, passages)  # the reader decides first
+        if quotes.abstained:  # nothing answers: no model call, so nothing to improvise from
+            quotes.answerer = self.name
+            yield quotes
             return
         started, parts, first = time.perf_counter(), [], None
         try:
@@ -77,11 +78,12 @@ class LLMAnswerer:
                 yield token
         except ModelError as exc:  # the model failed or died: the question is still answered, by quoting
             log.warning("%s", exc)
-            yield self._failed(question, vector, passages, exc)
+            yield self._failed(replace(quotes), exc)
             return
         draft = "".join(parts)
         checks = self.checker.check(draft, passages)
-        answer = self._build(question, checks, passages) or self._fallback(question, vector, passages, draft, checks)
+        answer = self._build(question, checks, passages) or self._fallback(replace(quotes), draft, checks)
+        _carry_short_answer(quotes, answer)
         answer.timings_ms["generate"] = (time.perf_counter() - started) * 1000.0
         if first is not None:
             answer.timings_ms["first_token"] = first
@@ -134,16 +136,13 @@ class LLMAnswerer:
         return Answer(question=question, text=text, abstained=False, citations=_citations(kept, passages),
                       answerer=self.name, sentences=checks, notes=notes)
 
-    def _failed(self, question: str, vector: np.ndarray, passages: list[Passage], error: ModelError) -> Answer:
-        answer = self.fallback.answer(question, vector, passages)
+    def _failed(self, answer: Answer, error: ModelError) -> Answer:
         note = f"{FAILED_NOTE} ({error})"
         answer.answerer, answer.fallback, answer.notes = self.name, True, [*answer.notes, note]
         answer.text = f"{FAILED_NOTE}\n\n{answer.text}"
         return answer
 
-    def _fallback(self, question: str, vector: np.ndarray, passages: list[Passage], draft: str,
-                  checks: list[SentenceCheck]) -> Answer:
-        answer = self.fallback.answer(question, vector, passages)
+    def _fallback(self, answer: Answer, draft: str, checks: list[SentenceCheck]) -> Answer:
         answer.answerer, answer.sentences = self.name, checks
         said_no = NO_ANSWER.lower() in draft.lower() or bool(_SAYS_NO.search(draft))
         if answer.abstained and said_no:
@@ -152,6 +151,18 @@ class LLMAnswerer:
         answer.fallback, answer.notes = True, [*answer.notes, note]
         answer.text = f"{note}\n\n{answer.text}"
         return answer
+
+
+def _carry_short_answer(quotes: Answer, answer: Answer) -> None:
+    """Give the model's answer the reader's short answer when it cites the very sentence holding it."""
+    at = quotes.short_answer_at
+    if at is None or answer.short_answer:
+        return
+    source = quotes.citations[at.citation - 1]
+    for c in answer.citations:
+        if (c.article_id, c.start, c.end) == (source.article_id, source.start, source.end):
+            answer.short_answer, answer.short_answer_at = quotes.short_answer, replace(at, citation=c.n)
+            return
 
 
 def _citations(kept: list[SentenceCheck], passages: list[Passage]) -> list[Citation]:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from .data import Dataset, DatasetError, Question
 from .metrics import Outcome, contains_answer, first_hit, squad_scores, summarise
-from .report import ASSISTANT, TUTORIAL, EvalReport
+from .report import ASSISTANT, NO_READER, TUTORIAL, EvalReport
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -50,7 +50,7 @@ def build_index(assistant: Assistant, dataset: Dataset, workdir: Path) -> list[t
     return indexed
 
 
-def ask_one(assistant: Assistant, question: Question) -> tuple[Outcome, str]:
+def ask_one(assistant: Assistant, question: Question, with_short: bool = False) -> tuple[Any, ...]:
     """Score one question through the assistant: retrieval ranks, then the full ask."""
     started = time.perf_counter()
     passages = assistant.retriever.search(question.question, TOP)
@@ -70,27 +70,37 @@ def ask_one(assistant: Assistant, question: Question) -> tuple[Outcome, str]:
         answer_chars=None if answer.abstained else len(answer.text), cited_right=cited_right,
         exact=exact, f1=f1,
     )
-    return outcome, answer.text
+    return (outcome, answer.text, answer.short_answer) if with_short else (outcome, answer.text)
 
 
 def evaluate(assistant: Assistant, dataset: Dataset, workdir: Path,
              baseline: TutorialPipeline | None = None,
-             on_progress: Callable[[int, int], None] | None = None) -> EvalReport:
-    """Index the dataset, ask every question, and score both pipelines."""
+             on_progress: Callable[[int, int], None] | None = None,
+             without_reader: Assistant | None = None) -> EvalReport:
+    """Index the dataset, ask every question, and score every pipeline.
+
+    ``without_reader`` is a second assistant over the same index with the reader off: the same
+    questions answered by the sentence scorer alone, timed in the same run.
+    """
     started = time.perf_counter()
     articles = build_index(assistant, dataset, workdir)
     ingest = {ASSISTANT: {"seconds": round(time.perf_counter() - started, 3)}}
     if baseline is not None:
         ingest[TUTORIAL] = {"seconds": round(baseline.ingest(articles), 3), "chunks": baseline.chunks}
     assistant.ask(dataset.questions[0].question)  # build the lexical index outside the timings
-    outcomes: dict[str, list[Outcome]] = {ASSISTANT: [], TUTORIAL: []}
+    outcomes: dict[str, list[Outcome]] = {ASSISTANT: [], NO_READER: [], TUTORIAL: []}
     rows = []
     for done, question in enumerate(dataset.questions, start=1):
-        ours, text = ask_one(assistant, question)
+        ours, text, short = ask_one(assistant, question, with_short=True)
         outcomes[ASSISTANT].append(ours)
         row = {"id": question.id, "question": question.question, "title": question.title,
                "answerable": question.answerable, "rank": ours.rank, "abstained": ours.abstained,
-               "correct": ours.correct, "cited_right": ours.cited_right, "answer": text}
+               "correct": ours.correct, "cited_right": ours.cited_right, "answer": text,
+               "short_answer": short, "f1": ours.f1}
+        if without_reader is not None:
+            plain, _ = ask_one(without_reader, question)
+            outcomes[NO_READER].append(plain)
+            row["no_reader_abstained"], row["no_reader_f1"] = plain.abstained, plain.f1
         if baseline is not None:
             theirs = _tutorial_one(baseline, question)
             outcomes[TUTORIAL].append(theirs)
@@ -98,7 +108,7 @@ def evaluate(assistant: Assistant, dataset: Dataset, workdir: Path,
         rows.append(row)
         if on_progress:
             on_progress(done, len(dataset.questions))
-    pipelines = [p for p in (ASSISTANT, TUTORIAL) if outcomes[p]]
+    pipelines = [p for p in (ASSISTANT, NO_READER, TUTORIAL) if outcomes[p]]
     titles = sorted({q.title for q in dataset.questions if q.title})
     return EvalReport(
         dataset=dataset.name, settings=_settings(assistant),
@@ -119,7 +129,8 @@ def _settings(assistant: Assistant) -> dict[str, Any]:
     from ..answer import extractive
 
     s = assistant.settings
-    names = ("chunk_chars", "chunk_overlap_chars", "k", "candidates", "rrf_k", "max_sentences", "abstain_below")
+    names = ("chunk_chars", "chunk_overlap_chars", "k", "candidates", "rrf_k", "max_sentences", "abstain_below",
+             "reader", "reader_candidates")
     return {**{n: getattr(s, n) for n in names}, "weights": dict(extractive.WEIGHTS),
             "margin": getattr(extractive, "MARGIN", None)}
 
@@ -128,7 +139,7 @@ def _settings(assistant: Assistant) -> dict[str, Any]:
 
 def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_path: Path | None = None,
                 markdown_path: Path | None = None, limit: int | None = None, out: Any = None,
-                embedder: Any = None) -> int:
+                embedder: Any = None, without_reader: bool = False) -> int:
     """``assistant eval``: a temporary index, the run, a table on ``out``, optional reports.
 
     ``embedder`` shares an already loaded model (tests); by default the settings' model loads.
@@ -150,7 +161,12 @@ def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_
 
             tutorial = TutorialPipeline(Path(tmp) / "tutorial", settings.embedding_model,
                                         loaded=assistant.embedder.model)
-        report = evaluate(assistant, dataset, Path(tmp), tutorial, _progress_bar(len(dataset.questions)))
+        plain = None
+        if without_reader and settings.reader != "off":
+            from ..assistant import Assistant
+
+            plain = Assistant(settings.replace(reader="off"), assistant.store, assistant.embedder, assistant.lexical)
+        report = evaluate(assistant, dataset, Path(tmp), tutorial, _progress_bar(len(dataset.questions)), plain)
     print(table(report), file=out)
     if json_path:
         Path(json_path).write_text(json.dumps(report.to_dict(), indent=1, ensure_ascii=False), encoding="utf-8")

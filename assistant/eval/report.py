@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-ASSISTANT, TUTORIAL = "assistant", "tutorial"
+ASSISTANT, NO_READER, TUTORIAL = "assistant", "no reader", "tutorial"
 
 @dataclass
 class EvalReport:

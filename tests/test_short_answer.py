@@ -1,0 +1,92 @@
+"""The answer itself, first: the trained reader over the shipped corpus, through the Python API,
+the JSON shape and the CLI. And the other half of trust: questions the articles do not answer,
+including ones that share their words, are abstained on instead of answered with a near miss."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from assistant import Assistant
+from assistant.cli import main
+
+from .conftest import FOUNDING_QUESTION
+
+SENTENCE_2010 = ("The two governments in 2010 established a framework for regular discussions on extended "
+                 "deterrence among working-level foreign and defense officials.")
+
+# Written for this test from the shipped article: each names something the article is about (Japan,
+# the U.S., NATO, Tokyo, China, the joint document, a date) but asks what it does not say.
+ABSENT = [
+    "What is the population of Tokyo?",
+    "When did NATO admit Finland?",
+    "How many nuclear warheads does China have?",
+    "Who is the prime minister of Japan?",
+    "What is the capital of Australia?",
+    "When did South Korea join NATO?",
+    "How many U.S. troops are stationed in Japan?",
+    "Which U.S. president signed the 2010 framework?",
+]
+
+
+def cli_args(assistant: Assistant) -> list[str]:
+    """The command line's options for the test's index (the CLI builds its own Assistant over it)."""
+    return ["--index", str(assistant.settings.index_dir), "--corpus", str(assistant.settings.corpus_dir)]
+
+
+def test_the_touchstone_answers_2010_and_cites_the_2010_sentence(shipped: Assistant):
+    answer = shipped.ask(FOUNDING_QUESTION)
+    assert not answer.abstained and answer.short_answer == "2010"
+    at = answer.short_answer_at
+    cited = answer.citations[at.citation - 1]
+    assert cited.quote == SENTENCE_2010 and (cited.start, cited.end) == (1202, 1351)
+    assert cited.quote[at.start:at.end] == "2010"
+    assert shipped.article(cited.article_id).text[cited.start + at.start:cited.start + at.end] == "2010"
+
+
+@pytest.mark.parametrize("question", ABSENT)
+def test_a_question_the_articles_do_not_answer_is_abstained_on(shipped: Assistant, question: str):
+    answer = shipped.ask(question)
+    assert answer.abstained, f"answered {answer.short_answer!r} from {answer.text!r}"
+    assert answer.short_answer == "" and answer.citations == [] and answer.text.startswith("The articles do not say")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("Where will the foreign and defense ministers hold their talks?", "Tokyo"),
+    ("When did Russia's aggression against Ukraine start?", "February 2022"),
+    ("Who takes part in the regular discussions on extended deterrence?", "working-level foreign and defense officials"),
+])
+def test_the_short_answer_is_an_exact_span_of_the_quote_it_comes_from(shipped: Assistant, question, expected):
+    answer = shipped.ask(question)
+    at = answer.short_answer_at
+    quote = answer.citations[at.citation - 1].quote
+    assert quote[at.start:at.end] == answer.short_answer
+    assert expected in answer.short_answer or answer.short_answer in expected, answer.short_answer
+
+
+def test_the_json_shape_carries_the_short_answer_and_where_it_is(shipped: Assistant):
+    out = io.StringIO()
+    code = main([*cli_args(shipped), "ask", "--json", FOUNDING_QUESTION], stdout=out)
+    data = json.loads(out.getvalue())
+    assert code == 0 and data["short_answer"] == "2010" and data["abstained"] is False
+    at = data["short_answer_at"]
+    assert set(at) == {"citation", "start", "end"}
+    assert data["citations"][at["citation"] - 1]["quote"][at["start"]:at["end"]] == "2010"
+    absent = shipped.ask(ABSENT[0]).to_dict()
+    assert absent["abstained"] and absent["short_answer"] == "" and absent["short_answer_at"] is None
+
+
+def test_the_cli_says_the_short_answer_first_then_the_quote(shipped: Assistant):
+    out = io.StringIO()
+    assert main([*cli_args(shipped), "ask", FOUNDING_QUESTION], stdout=out) == 0
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "2010" and lines[2].startswith(SENTENCE_2010)
+
+
+def test_without_the_reader_there_is_no_short_answer_and_the_sentences_stay(shipped: Assistant):
+    off = Assistant(shipped.settings.replace(reader="off"), shipped.store, shipped.embedder, shipped.lexical)
+    answer = off.ask(FOUNDING_QUESTION)
+    assert answer.short_answer == "" and answer.short_answer_at is None
+    assert answer.citations[0].quote == SENTENCE_2010
