@@ -36,7 +36,7 @@ from starlette.exceptions import HTTPException
 
 from .. import errors
 from ..config import Settings
-from .security import Guard, error_body
+from .security import Guard, error_body, require_index
 from .throttle import install_limits
 
 if TYPE_CHECKING:
@@ -143,12 +143,6 @@ def api_router(assistant: Assistant, settings: Settings, guard: Guard):  # noqa:
         return {"status": "ok", "articles": assistant.store.articles.count()}
 
     return router
-
-
-def require_index(assistant: Assistant) -> None:
-    """Raise IndexNotReady when there is nothing to answer from (first start, all deleted)."""
-    if assistant.store.articles.count() == 0:
-        raise errors.IndexNotReady("the index holds no articles yet; upload some or run `assistant ingest`")
 
 
 def sse(kind: str, data: Any) -> str:

@@ -59,7 +59,7 @@ def footnotes(citations: list[dict[str, Any]]) -> str:
 
 
 def openai_router(assistant: Assistant, guard: Guard) -> APIRouter:
-    from .api import require_index
+    from .security import require_index
 
     router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(guard.require("ask"))])
 

@@ -37,10 +37,13 @@ from urllib.parse import urlparse
 from starlette.exceptions import HTTPException
 from starlette.requests import Request  # at run time: FastAPI reads the dependency's annotation
 
+from .. import errors
 from ..config import ENV_PREFIX
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+
+    from ..assistant import Assistant
 
     from ..config import Settings
 
@@ -213,3 +216,9 @@ class Guard:
                 allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                 allow_headers=["Authorization", "X-API-Key", "X-Embed-Token", "Content-Type"],
             )
+
+
+def require_index(assistant: Assistant) -> None:
+    """Raise IndexNotReady when there is nothing to answer from (first start, all deleted)."""
+    if assistant.store.articles.count() == 0:
+        raise errors.IndexNotReady("the index holds no articles yet; upload some or run `assistant ingest`")

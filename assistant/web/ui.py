@@ -114,7 +114,7 @@ def build_ui(assistant: Assistant, refusal: str = "") -> gr.Blocks:
 
 def _respond(assistant: Assistant, question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat: the question at once, then the text, then the sources."""
-    from .api import require_index
+    from .security import require_index
 
     if not question.strip():
         raise gr.Error("Type a question first.")
