@@ -62,7 +62,7 @@ class Assistant:
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences,
                                                 reader=reader_for(settings.reader),
-                                                read_top=settings.reader_candidates)
+                                                read_top=settings.reader_candidates, store=store)
         self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
             from .answer.llm_answer import build_answerer

@@ -40,6 +40,8 @@ def check_consistent(assistant, expected_keys: set[str]) -> None:
     chunk_ids = [i for ids, _, _ in assistant.store.scan_chunks() for i in ids]
     assert len(chunk_ids) == len(set(chunk_ids)) == sum(r.chunks for r in records.values())
     assert assistant.store.orphan_chunk_ids() == []
+    sentence_ids = [i for ids, _, _ in assistant.store._scan(assistant.store.sentences, []) for i in ids]
+    assert sorted(sentence_ids) == sorted(chunk_ids)  # every chunk's sentence vectors, nothing else
     assistant.lexical.invalidate()
     built = assistant.lexical.ensure(assistant.store)
     assert sorted(built.ids) == sorted(chunk_ids)

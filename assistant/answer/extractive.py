@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ..index.embeddings import Embedder
+    from ..index.store import Store
     from .reader import Reader, Window
     from .retrieve import Passage
 
@@ -131,8 +132,9 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
                  max_candidates: int = 16, cache_size: int = 20_000, reader: Reader | None = None,
-                 read_top: int = 6) -> None:
+                 read_top: int = 6, store: Store | None = None) -> None:
         self.embedder = embedder
+        self.store = store  # sentence vectors computed at ingest (Store.sentence_vectors)
         self.reader = reader  # finds the short answer and decides whether anything answers; None: off
         self.read_top = read_top  # the best-scored candidate sentences the reader reads
         self.abstain_below = abstain_below
@@ -161,14 +163,21 @@ class ExtractiveAnswerer:
         return scored
 
     def _vectors(self, candidates: list[_Candidate]) -> np.ndarray:
-        """Sentence vectors, from the cache where possible: sentence embedding is the costliest
-        step of a question, and popular passages come back again and again."""
+        """Sentence vectors: from the cache, else as stored at ingest, else (an index written before
+        they were stored) embedded now, the costliest step a question could have."""
         import numpy as np
 
         keys = [(c.passage.chunk.id, c.start) for c in candidates]
         with self._lock:
             found = {key: self._cache[key] for key in keys if key in self._cache}
         missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing and self.store is not None:
+            stored = self.store.sentence_vectors(sorted({keys[i][0] for i in missing}))
+            for i in missing:
+                chunk_id, start = keys[i]
+                if start in stored.get(chunk_id, {}):
+                    found[keys[i]] = stored[chunk_id][start]
+            missing = [i for i in missing if keys[i] not in found]
         if missing:
             fresh = self.embedder.embed([candidates[i].text for i in missing])
             found.update({keys[i]: vec for i, vec in zip(missing, fresh)})

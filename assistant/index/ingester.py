@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 CHUNKER_VERSION = "2"
+STORE_VERSION = "2"  # 2: sentence vectors stored at ingest (older indexes are re-ingested)
 _WORD = re.compile(r"\w+")
 
 
@@ -86,7 +87,7 @@ def content_hash(article: Article, settings: Settings) -> str:
     parts = [
         article.title, article.text, article.source, article.url, article.published, article.author,
         repr(article.pages), settings.embedding_model, str(settings.chunk_chars),
-        str(settings.chunk_overlap_chars), CHUNKER_VERSION,
+        str(settings.chunk_overlap_chars), CHUNKER_VERSION, STORE_VERSION,
     ]
     if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
         parts.append(settings.embedding_backend)
@@ -104,6 +105,18 @@ def shingle_overlap(a: str, b: str, size: int = 5) -> float:
 
     sa, sb = shingles(a), shingles(b)
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
+    """Each distinct sentence of an article's chunks (overlapping chunks repeat some), by start.
+
+    Example: ``sentence_texts(chunk_text("a", "One. Two.", 100, 0))`` -> ``{0: "One.", 5: "Two."}``
+    """
+    found: dict[int, str] = {}
+    for chunk in chunks:
+        for start, end in chunk.sentences:
+            found.setdefault(start, chunk.text[start - chunk.start : end - chunk.start])
+    return found
 
 
 class Ingester:
@@ -195,17 +208,24 @@ class Ingester:
         return _Pending(article, digest, chunks, replaces=old is not None)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
+        """Embed the batch's chunks and, in the same call, each distinct sentence alone (what the
+        extractive answerer compares with the question), then store article by article."""
+        import numpy as np
+
         if not batch:
             return
         texts = [f"{p.article.title}\n{c.text}" for p in batch for c in p.chunks]
-        vectors = self.embedder.embed(texts)
-        offset = 0
-        for pending in batch:
+        sentences = [sentence_texts(p.chunks) for p in batch]
+        vectors = self.embedder.embed(texts + [text for found in sentences for text in found.values()])
+        offset, at = 0, len(texts)
+        for pending, found in zip(batch, sentences):
             n = len(pending.chunks)
-            self._store(pending, vectors[offset : offset + n], report)
-            offset += n
+            by_start = dict(zip(found, vectors[at : at + len(found)]))
+            per_chunk = [np.stack([by_start[start] for start, _ in c.sentences]) for c in pending.chunks]
+            self._store(pending, vectors[offset : offset + n], per_chunk, report)
+            offset, at = offset + n, at + len(found)
 
-    def _store(self, pending: _Pending, vectors, report: IngestReport) -> None:  # noqa: ANN001
+    def _store(self, pending: _Pending, vectors, sentence_vectors, report: IngestReport) -> None:  # noqa: ANN001
         article = pending.article
         entry = Entry(article.title, article.key, article.id)
         twin = self._near_duplicate(article, vectors)
@@ -220,7 +240,7 @@ class Ingester:
             )
         if pending.replaces:
             self.store.delete_article(article.id)
-        self.store.put_article(article, pending.content_hash, pending.chunks, vectors)
+        self.store.put_article(article, pending.content_hash, pending.chunks, vectors, sentence_vectors)
         report.chunks += len(pending.chunks)
         (report.updated if pending.replaces else report.added).append(entry)
 

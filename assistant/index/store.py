@@ -1,15 +1,21 @@
 """The Chroma store: the only module that imports chromadb, and the source of truth.
 
-Two collections per index:
+Three collections per index:
 
 * ``<name>_chunks``: one record per chunk (text, embedding, article metadata, sentence
   offsets), searched by the dense retriever;
+* ``<name>_sentences``: one record per chunk, under the chunk's id: the vectors of its
+  sentences, packed into one metadata string (records.pack_vectors), read by the extractive
+  answerer so that a question never embeds passage text. Never searched: its Chroma embedding
+  is a one-number placeholder, so it adds no HNSW work;
 * ``<name>_articles``: one record per article (full text, content hash, near-duplicate
   fingerprint), embedded with the mean of its chunk vectors.
 
-An article's record is written *after* its chunks and deleted *before* them, so it doubles as
-a commit marker: chunks without a matching article record (hash included) are leftovers of an
-interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them. Results are converted to plain
+An article's record is written *after* its chunks and their sentence records and deleted
+*before* them, so it doubles as a commit marker: chunks without a matching article record (hash
+included) are leftovers of an interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them.
+Sentence records are written after their chunks and deleted before them, under the same ids,
+so removing an orphan chunk removes its sentence record too. Results are converted to plain
 dataclasses (assistant/index/records.py) here and never leak Chroma types inward.
 """
 
@@ -23,13 +29,14 @@ from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..errors import ConfigError, IndexNotReady
 from .records import (  # noqa: F401 - ArticleRecord and StoredChunk are re-exported
-    ArticleRecord, StoredChunk, article_meta, chunk_meta, record, stored_chunk,
+    ArticleRecord, StoredChunk, article_meta, chunk_meta, pack_vectors, record, stored_chunk, unpack_vectors,
 )
 
 if TYPE_CHECKING:
     import numpy as np
 
 _PAGE = 2000  # records per get() call when scanning a collection
+_SENTENCE_BATCH = 250  # sentence records per write: ~8 KB each, a request of ~2 MB
 
 
 class Store:
@@ -45,6 +52,8 @@ class Store:
         self.articles = client.get_or_create_collection(
             f"{name}_articles", configuration=space, embedding_function=None
         )
+        self.sentences = client.get_or_create_collection(f"{name}_sentences", embedding_function=None)
+        self.max_batch = int(client.get_max_batch_size())  # records per write the client accepts
         self.meta = client.get_or_create_collection(f"{name}_meta", embedding_function=None)
 
     @classmethod
@@ -79,17 +88,30 @@ class Store:
         content_hash: str,
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
+        sentence_vectors: Sequence[np.ndarray],
         batch: int = 1000,
     ) -> None:
-        """Store an article's chunks, then its record (the commit marker)."""
+        """Store an article's chunks, their sentence vectors (``sentence_vectors[i]``: one row per
+        sentence of ``chunks[i]``), then its record (the commit marker)."""
         meta = article_meta(article)
-        for lo in range(0, len(chunks), batch):
-            part = chunks[lo : lo + batch]
+        step = min(batch, self.max_batch)
+        for lo in range(0, len(chunks), step):
+            part = chunks[lo : lo + step]
             self.chunks.upsert(
                 ids=[c.id for c in part],
-                embeddings=vectors[lo : lo + batch],
+                embeddings=vectors[lo : lo + step],
                 documents=[c.text for c in part],
                 metadatas=[chunk_meta(c, meta, content_hash, article) for c in part],
+            )
+        step = min(_SENTENCE_BATCH, self.max_batch)
+        for lo in range(0, len(chunks), step):
+            part = range(lo, min(lo + step, len(chunks)))
+            self.sentences.upsert(
+                ids=[chunks[i].id for i in part],
+                embeddings=[[0.0]] * len(part),
+                metadatas=[{"article_id": article.id, "content_hash": content_hash,
+                            "starts": [start for start, _ in chunks[i].sentences],
+                            "vectors": pack_vectors(sentence_vectors[i])} for i in part],
             )
         mean = vectors.mean(axis=0)
         self.articles.upsert(
@@ -101,13 +123,16 @@ class Store:
         self.bump()
 
     def delete_article(self, article_id: str) -> None:
-        """Remove an article's record first, then every chunk of it."""
+        """Remove an article's record first, then its sentence records, then its chunks."""
         self.articles.delete(ids=[article_id])
+        self.sentences.delete(where={"article_id": article_id})
         self.chunks.delete(where={"article_id": article_id})
         self.bump()
 
     def delete_chunks(self, ids: Sequence[str]) -> None:
+        """Remove chunks and their sentence records (the same ids)."""
         for lo in range(0, len(ids), _PAGE):
+            self.sentences.delete(ids=list(ids[lo : lo + _PAGE]))
             self.chunks.delete(ids=list(ids[lo : lo + _PAGE]))
         self.bump()
 
@@ -164,18 +189,34 @@ class Store:
             if committed.get(m["article_id"]) == m.get("content_hash")
         }
 
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, dict[int, np.ndarray]]:
+        """The stored sentence vectors of chunks: chunk id -> sentence start -> unit vector.
+        Chunks without a sentence record (an index written before they were stored) are absent."""
+        if not chunk_ids:
+            return {}
+        got = self.sentences.get(ids=list(chunk_ids), include=["metadatas"])
+        out: dict[str, dict[int, np.ndarray]] = {}
+        for id_, meta in zip(got["ids"], got["metadatas"]):
+            starts = list(meta["starts"])
+            out[id_] = dict(zip(starts, unpack_vectors(meta["vectors"], len(starts))))
+        return out
+
     def scan_chunks(self) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:
         """Every chunk, a page at a time: (ids, metadatas, documents)."""
         yield from self._scan(self.chunks, ["metadatas", "documents"])
 
     def orphan_chunk_ids(self) -> list[str]:
-        """Chunks left by an interrupted write: no article record, or an older version's hash."""
+        """Chunks left by an interrupted write: no article record, or an older version's hash;
+        and sentence records without their chunk (ids only: :meth:`delete_chunks` takes both)."""
         hashes = {a.id: a.content_hash for a in self.article_records().values()}
-        orphans = []
+        orphans, chunk_ids = [], set()
         for ids, metas, _ in self._scan(self.chunks, ["metadatas"]):
+            chunk_ids.update(ids)
             for id_, meta in zip(ids, metas):
                 if hashes.get(meta["article_id"]) != meta["content_hash"]:
                     orphans.append(id_)
+        for ids, _, _ in self._scan(self.sentences, []):
+            orphans += [id_ for id_ in ids if id_ not in chunk_ids]
         return orphans
 
     def stamp(self) -> str:
