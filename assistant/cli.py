@@ -67,6 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", type=Path, metavar="PATH", help="write the full report (per question too) as JSON")
     evaluate.add_argument("--markdown", type=Path, metavar="PATH", help="write the report as Markdown tables")
     evaluate.add_argument("--limit", type=int, metavar="N", help="only N questions, spread evenly over the set")
+    evaluate.add_argument("--articles", metavar="TITLES", type=lambda v: [t.strip() for t in v.split(",") if t.strip()],
+                          help="ask only the questions about these comma-separated article titles (all stay indexed)")
     evaluate.add_argument("--without-reader", action="store_true",
                           help="also answer with the reader off (sentences only), in the same run")
     return parser
@@ -89,7 +91,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             from .eval.evaluate import run_command
 
             return run_command(settings, args.dataset, args.baseline, args.json, args.markdown, args.limit, stdout,
-                               without_reader=args.without_reader)
+                               without_reader=args.without_reader, articles=args.articles)
         from .assistant import Assistant
 
         assistant = Assistant.from_settings(settings)

@@ -11,7 +11,7 @@ import pytest
 
 from assistant import Settings
 from assistant.cli import main
-from assistant.eval.data import Question, load_dataset, load_squad
+from assistant.eval.data import DatasetError, Question, load_dataset, load_squad
 from assistant.eval.metrics import (
     Outcome,
     contains_answer,
@@ -139,3 +139,12 @@ def test_eval_on_the_founding_article_questions(tmp_path: Path, embedder) -> Non
 def test_squad_scores_follow_the_official_script(said, answers, expected):
     exact, f1 = squad_scores(said, Question(id="q", question="?", answers=answers))
     assert (exact, round(f1, 4)) == (expected[0], round(expected[1], 4))
+
+
+def test_only_keeps_the_questions_of_some_articles_and_every_article():
+    dev = load_dataset(DEV_SET)
+    normans = dev.only(["Normans"])
+    assert normans.questions and {q.title for q in normans.questions} == {"Normans"}
+    assert normans.articles == dev.articles  # still asked against the whole set
+    with pytest.raises(DatasetError, match="no questions about Atlantis"):
+        dev.only(["Normans", "Atlantis"])

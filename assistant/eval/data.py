@@ -62,6 +62,21 @@ class Dataset:
         return Dataset(self.name, picked, self.articles)
 
 
+    def only(self, titles: list[str] | None) -> Dataset:
+        """The questions about these articles; every article stays indexed, so each question is
+        still asked against the whole set. Unknown titles are an error naming them.
+
+        Example: ``dev16.only(["Normans"])`` keeps the Normans questions, all 16 articles.
+        """
+        if not titles:
+            return self
+        known = {q.title for q in self.questions}
+        unknown = [t for t in titles if t not in known]
+        if unknown:
+            raise DatasetError(f"{self.name}: no questions about {', '.join(unknown)}")
+        return Dataset(self.name, [q for q in self.questions if q.title in titles], self.articles)
+
+
 def load_dataset(path: Path) -> Dataset:
     """A SQuAD 2.0 ``.json`` file or a question-per-line ``.jsonl`` file."""
     path = Path(path)

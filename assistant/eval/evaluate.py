@@ -139,7 +139,7 @@ def _settings(assistant: Assistant) -> dict[str, Any]:
 
 def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_path: Path | None = None,
                 markdown_path: Path | None = None, limit: int | None = None, out: Any = None,
-                embedder: Any = None, without_reader: bool = False) -> int:
+                embedder: Any = None, without_reader: bool = False, articles: list[str] | None = None) -> int:
     """``assistant eval``: a temporary index, the run, a table on ``out``, optional reports.
 
     ``embedder`` shares an already loaded model (tests); by default the settings' model loads.
@@ -151,7 +151,7 @@ def run_command(settings: Any, dataset_path: Path, baseline: bool = False, json_
     from .report import markdown, table
 
     out = out or sys.stdout
-    dataset = load_dataset(dataset_path).sample(limit)
+    dataset = load_dataset(dataset_path).only(articles).sample(limit)
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
         settings = settings.replace(index_dir=Path(tmp) / "index", chroma_url="", progress=False)
         assistant = _assistant(settings, embedder)
