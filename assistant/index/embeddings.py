@@ -39,7 +39,7 @@ def model_path(name: str) -> str:
 class Embedder:
     """Turns texts into normalised vectors with a sentence-transformers model."""
 
-    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 64, device: str = "cpu",
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16, device: str = "cpu",
                  backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"embedding_backend={backend!r}: expected one of {', '.join(BACKENDS)}")
