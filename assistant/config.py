@@ -51,9 +51,9 @@ class Settings:
     max_sentences: int = _setting(3, "Most sentences quoted in an extractive answer.")
     abstain_below: float = _setting(0.35, "Abstain when the best sentence scores below this.")
     reader: str = _setting(
-        "off", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
+        "shipped", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
     )
-    reader_candidates: int = _setting(6, "Best-scored candidate sentences the reader reads per question.")
+    reader_candidates: int = _setting(3, "Best-scored candidate sentences the reader reads per question.")
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")

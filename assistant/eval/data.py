@@ -70,6 +70,7 @@ class Dataset:
         """
         if not titles:
             return self
+        titles = [t.replace("_", " ") for t in titles]  # SQuAD's "Scottish_Parliament" is "Scottish Parliament" here
         known = {q.title for q in self.questions}
         unknown = [t for t in titles if t not in known]
         if unknown:

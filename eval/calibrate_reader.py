@@ -1,0 +1,91 @@
+"""The reader's no-answer threshold and the number of sentences it reads, calibrated end to end.
+
+The reader's own calibration (scripts/train_reader.py) reads each question's gold paragraph. Here
+each question goes through the real question path instead: the whole index of SQuAD articles is
+searched, the extractive scorer ranks the candidate sentences, and the reader reads the best
+``top`` of them. Every reading is recorded once per question, then every threshold is replayed,
+so a grid costs one pass. Run it on the calibration articles, never the test ones:
+
+    .venv/bin/python eval/calibrate_reader.py --articles Scottish_Parliament,Islamism --top 4,6,8
+
+For each ``top`` it prints the threshold with the best SQuAD 2.0 F1 among those that wrongly
+abstain on at most ``--max-wrong`` (default 0.10) of the answerable questions, with abstention,
+wrong abstention, F1 and exact match, as a Markdown table (pasted into docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from assistant import Assistant, Settings  # noqa: E402
+from assistant.eval.data import load_dataset  # noqa: E402
+from assistant.eval.evaluate import build_index  # noqa: E402
+from assistant.eval.metrics import squad_scores  # noqa: E402
+
+DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev16.json"
+
+
+def readings(assistant: Assistant, question: str, top: int) -> tuple[float, str, float]:
+    """(best reader score, its span, the scorer's best sentence score) for one question."""
+    answerer = assistant.answerer
+    vector = assistant.embedder.embed([question])[0]
+    passages = assistant.retriever.search(question, assistant.settings.k, None, vector)
+    scored = answerer.score(question, vector, passages)
+    if not scored:
+        return float("-inf"), "", float("-inf")
+    from assistant.answer.extractive import _window
+
+    candidates = [c for _, c in scored[:top]]
+    found = answerer.reader.read(question, [_window(c) for c in candidates])
+    best = max(found, key=lambda r: r.answerable_score)
+    return best.answerable_score, best.text, scored[0][0]
+
+
+def replay(rows: list[tuple], threshold: float, floor: float) -> dict[str, float]:
+    """The figures if the assistant abstained below ``threshold`` (reader) or ``floor`` (scorer)."""
+    f1s, ems, abstain_u, abstain_a = [], [], [], []
+    for question, score, span, first in rows:
+        abstained = score < threshold or first < floor
+        exact, f1 = squad_scores("" if abstained else span, question)
+        f1s.append(f1)
+        ems.append(exact)
+        (abstain_a if question.answerable else abstain_u).append(abstained)
+    return {"f1": sum(f1s) / len(f1s), "em": sum(ems) / len(ems),
+            "abstention": sum(abstain_u) / max(1, len(abstain_u)),
+            "wrong": sum(abstain_a) / max(1, len(abstain_a))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--articles", required=True, help="comma-separated titles (calibration articles)")
+    parser.add_argument("--top", default="4,6,8", help="sentences read per question, comma-separated")
+    parser.add_argument("--max-wrong", type=float, default=0.10)
+    args = parser.parse_args()
+    data = load_dataset(args.dataset).only(args.articles.split(","))
+    tops = [int(t) for t in args.top.split(",")]
+    with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
+        settings = Settings(index_dir=Path(tmp) / "index", progress=False, reader="shipped")
+        assistant = Assistant.from_settings(settings)
+        build_index(assistant, data, Path(tmp))
+        floor = settings.abstain_below
+        print(f"{len(data.questions)} questions about {args.articles}; scorer floor abstain_below={floor}\n")
+        print("| sentences read | threshold | abstention | wrong abstention | SQuAD 2.0 F1 | exact match |")
+        print("|---|---|---|---|---|---|")
+        for top in tops:
+            rows = [(q, *readings(assistant, q.question, top)) for q in data.questions]
+            grid = sorted({round(r[1], 1) for r in rows if r[1] > float("-inf")})
+            replayed = [(t, replay(rows, t, floor)) for t in grid]
+            allowed = [(t, f) for t, f in replayed if f["wrong"] <= args.max_wrong] or replayed[:1]
+            t, f = max(allowed, key=lambda item: item[1]["f1"])
+            print(f"| {top} | {t:.1f} | {f['abstention']:.3f} | {f['wrong']:.3f} | {f['f1']:.3f} | {f['em']:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The extractive reader: its training script end to end, and the shipped int8 model's answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from assistant.answer.reader import Reader, Window, encode, open_tokenizer
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLE = ROOT / "corpus" / "japan-us-extended-deterrence.md"
+FRAMEWORK = ("The two governments in 2010 established a framework for regular discussions on extended "
+             "deterrence among working-level foreign and defense officials.")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans as the project cuts them: Bling Fire, line by line."""
+    import blingfire
+
+    spans, at = [], 0
+    for line in text.split("\n"):
+        if line.strip():
+            spans += [(at + s, at + e) for s, e in blingfire.text_to_sentences_and_offsets(line)[1]]
+        at += len(line) + 1
+    return spans
+
+
+def _window(sentence: str) -> Window:
+    text = ARTICLE.read_text(encoding="utf-8")
+    spans = _sentences(text)
+    return Window.around(text, spans, next(i for i, (s, e) in enumerate(spans) if text[s:e] == sentence))
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader.load(threads=2)
+
+
+def test_window_takes_neighbours_from_its_paragraph_only() -> None:
+    window = _window(FRAMEWORK)
+    assert window.text[window.centre_start:window.centre_end] == FRAMEWORK
+    assert window.centre_start == 0  # the sentence before it ends the previous paragraph
+    assert window.text.endswith("the joint document will include the views of both governments on implementing "
+                                "deterrence effectively based on past discussions.")
+    assert ARTICLE.read_text(encoding="utf-8")[window.offset:window.offset + len(window.text)] == window.text
+
+
+def test_a_long_window_is_cut_around_its_centre_sentence(reader: Reader) -> None:
+    filler = " ".join(["Nothing else happened that year."] * 30)
+    text = f"{filler} The treaty was signed in 1921. {filler}"
+    start = text.index("The treaty")
+    window = Window(text, start, start + len("The treaty was signed in 1921."))
+    encoded = encode(reader.tokenizer, "When was the treaty signed?", window, max_length=64)
+    kept = [o for o in encoded.offsets if o is not None]
+    assert len(encoded.ids) == 64
+    assert kept[0][0] < window.centre_start and kept[-1][1] > window.centre_end
+    assert reader.read("When was the treaty signed?", [window])[0].text == "1921"
+
+
+def test_the_shipped_reader_answers_with_the_exact_span(reader: Reader) -> None:
+    window = _window(FRAMEWORK)
+    reading = reader.read("when was the dialogue framework set up?", [window])[0]
+    assert reading.text == "2010"
+    assert window.text[reading.start:reading.end] == "2010"
+    assert reading.start == FRAMEWORK.index("2010")
+    assert reading.answerable_score >= reader.threshold
+    assert reader.answer("when was the dialogue framework set up?", [window]) == reading
+
+
+def test_the_shipped_reader_abstains_when_the_window_does_not_answer(reader: Reader) -> None:
+    window = _window(FRAMEWORK)
+    reading = reader.read("What is the population of Tokyo?", [window])[0]
+    assert reading.answerable_score < reader.threshold
+    assert reader.answer("What is the population of Tokyo?", [window]) is None
+
+
+def test_the_best_window_wins(reader: Reader) -> None:
+    windows = [_window("They reportedly aim to compile the document before the end of the year."), _window(FRAMEWORK)]
+    best = reader.answer("when was the dialogue framework set up?", windows)
+    assert best is not None and best.window == 1 and best.text == "2010"
+
+
+def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "train_reader.py"), "--limit", "16", "--epochs", "1",
+         "--max-steps", "2", "--out", str(out), "--work", str(tmp_path / "work")],
+        capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    config = json.loads((out / "reader.json").read_text())
+    assert config["split"]["test"]["squad2-dev16.json"][0] == "Normans"
+    assert {"threshold", "centre_only", "figures", "max_seq_length"} <= config.keys()
+    assert config["figures"]["test"]["questions"] == 16
+    fresh = Reader.load(out, threads=1)
+    window = _window(FRAMEWORK)
+    reading = fresh.read("when was the dialogue framework set up?", [window])[0]
+    assert window.text[reading.start:reading.end] == reading.text != ""
+    assert open_tokenizer(out).token_to_id("[CLS]") == 101
