@@ -44,7 +44,9 @@ class Article:
     ``#<url or title>`` for one line of a JSONL file); ``id`` derives from it, so re-ingesting
     the same file updates the same article. ``published`` is an ISO 8601 date (``2024-07-28``)
     or datetime, or ``""`` when the article does not say. ``pages`` maps text offsets to PDF
-    page numbers: ``((0, 1), (1834, 2))`` means page 2 starts at character 1834.
+    page numbers: ``((0, 1), (1834, 2))`` means page 2 starts at character 1834. ``blocks`` are
+    the paragraphs, headings, tables and code as ``(start, end, kind)`` spans of ``text``
+    (:mod:`assistant.ingest.blocks`), when the loader knows them; empty: the chunker infers them.
     """
 
     key: str
@@ -55,6 +57,7 @@ class Article:
     published: str = ""
     author: str = ""
     pages: tuple[tuple[int, int], ...] = field(default=())
+    blocks: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)
 
     @property
     def id(self) -> str:

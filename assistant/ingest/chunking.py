@@ -4,21 +4,32 @@ Pure and deterministic: the same article and settings always give the same chunk
 same ids, which is what makes re-ingesting idempotent. Sentences never straddle chunks, so a
 citation can always quote whole sentences and point at their exact span.
 
+Sentences are found inside the article's blocks (:mod:`assistant.ingest.blocks`: given by the
+loader, or inferred from blank lines and hard line breaks), never across them, and each keeps
+its block's kind, so the answerer can tell a sentence of prose from a heading, a table row or
+a line of code. In a prose block a line break reads as a space (hard-wrapped text); a table's
+rows and a code block's paragraphs are its "sentences"; a heading or caption is one. A prose
+block that is a short line without final punctuation (a byline, a list entry, a line of
+links) is a ``fragment``, not prose.
+
 Sentence boundaries come from Bling Fire (a compiled, rule-based segmenter: about 25 times
-faster than pysbd on the dev set, which matters at 100k chunks). Line breaks are hard
-boundaries as well, because news text puts headlines, captions and datelines on lines of
-their own without final punctuation.
+faster than pysbd on the dev set, which matters at 100k chunks).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-Span = tuple[int, int]
+from .blocks import HEADLINE_WORDS, Block, plain_blocks
 
-_LINE = re.compile(r"[^\n]+")
-_LONG_SPLIT = re.compile(r"\s+")
+Span = tuple[int, int]
+Sentence = tuple[int, int, str]  # (start, end, kind)
+
+_FINAL = re.compile(r"[.!?:;…\"'’”)\]]$")
+_LINES = re.compile(r"[^\n]+")
+_PARAGRAPHS = re.compile(r"\S(?:.*\S)?(?:\n[ \t\r\f\v]*\S.*)*", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -32,53 +43,97 @@ class Chunk:
     start: int
     end: int
     sentences: tuple[Span, ...]  # absolute (start, end) offsets of each sentence
+    kinds: tuple[str, ...] = ()  # each sentence's kind ("prose", "heading", ...); empty: all prose
 
 
-def split_sentences(text: str, max_chars: int = 2000) -> list[Span]:
+def split_sentences(text: str, max_chars: int = 2000, blocks: Sequence[Block] = ()) -> list[Span]:
     """Offsets of the sentences in ``text``, without surrounding whitespace.
 
     Example: ``split_sentences("It rained. We left.\\nNext")`` -> ``[(0, 10), (11, 19), (20, 24)]``
     """
+    return [(start, end) for start, end, _ in sentences(text, max_chars, blocks)]
+
+
+def sentences(text: str, max_chars: int = 2000, blocks: Sequence[Block] = ()) -> list[Sentence]:
+    """The sentences of ``text`` with their kinds, block by block.
+
+    Example: ``sentences("Storm hits coast\\nThe storm hit the coast on Monday. Power failed.")``
+    -> ``[(0, 16, "heading"), (17, 51, "prose"), (52, 65, "prose")]``
+    """
+    out: list[Sentence] = []
+    previous_end = 0
+    for start, end, kind in blocks or plain_blocks(text)[0]:
+        start, end = max(start, previous_end), min(end, len(text))
+        if end <= start:
+            continue
+        previous_end = end
+        if kind == "prose" and _fragment(text[start:end]):
+            kind = "fragment"
+        for s, e in _units(text, start, end, kind):
+            out += [(ps, pe, kind) for ps, pe in _cap(text, s, e, max_chars)]
+    return out
+
+
+def _units(text: str, start: int, end: int, kind: str) -> list[Span]:
+    """Where a block's sentences are, before trimming and capping."""
+    body = text[start:end]
+    if kind == "table":
+        return [(start + m.start(), start + m.end()) for m in _LINES.finditer(body)]
+    if kind == "code":
+        return [(start + m.start(), start + m.end()) for m in _PARAGRAPHS.finditer(body)]
+    if kind != "prose" and kind != "fragment":
+        return [(start, end)]
     import blingfire
 
-    spans: list[Span] = []
-    for line in _LINE.finditer(text):
-        if not line.group().strip():
-            continue
-        _, offsets = blingfire.text_to_sentences_and_offsets(line.group())
-        for start, end in offsets:
-            spans.extend(_cap(text, line.start() + start, line.start() + end, max_chars))
-    return spans
+    _, offsets = blingfire.text_to_sentences_and_offsets(body.replace("\n", " "))
+    return [(start + s, start + e) for s, e in offsets]
+
+
+def _fragment(body: str) -> bool:
+    return not _FINAL.search(body.rstrip()) and len(body.split()) <= HEADLINE_WORDS
 
 
 def _cap(text: str, start: int, end: int, max_chars: int) -> list[Span]:
-    """Cut a run-on "sentence" (a table, a list without punctuation) at whitespace."""
+    """Cut a run-on "sentence" (a long table row, a list without punctuation) at whitespace,
+    and trim whitespace from the pieces."""
     pieces: list[Span] = []
+    start, end = _trim(text, start, end)
     while end - start > max_chars:
         cut = start + max_chars
-        space = text.rfind(" ", start + max_chars // 2, cut)
+        space = max(text.rfind(" ", start + max_chars // 2, cut), text.rfind("\n", start + max_chars // 2, cut))
         cut = space if space > 0 else cut
-        pieces.append((start, cut))
-        start = cut + 1 if space > 0 else cut
+        pieces.append(_trim(text, start, cut))
+        start, end = _trim(text, cut, end)
     pieces.append((start, end))
     return [(s, e) for s, e in pieces if e > s]
 
 
+def _trim(text: str, start: int, end: int) -> Span:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def chunk_text(
-    article_id: str, text: str, chunk_chars: int, overlap_chars: int, version: str = ""
+    article_id: str, text: str, chunk_chars: int, overlap_chars: int, version: str = "",
+    blocks: Sequence[Block] = (),
 ) -> list[Chunk]:
     """Pack whole sentences into chunks of about ``chunk_chars``, repeating up to
     ``overlap_chars`` of trailing sentences at the start of the next chunk.
 
     ``version`` (the article's content hash) goes into chunk ids, so the chunks of an edited
-    article never collide with the chunks they replace.
+    article never collide with the chunks they replace. ``blocks`` are the article's blocks
+    (``Article.blocks``); without them they are inferred from the text.
 
     Example: ``chunk_text("a1", "One. Two. Three.", 9, 0)[1].text`` -> ``"Three."``
     """
-    sentences = split_sentences(text, max_chars=max(chunk_chars * 2, 200))
+    found = sentences(text, max(chunk_chars * 2, 200), blocks)
+    kind_of = {(start, end): kind for start, end, kind in found}
     groups: list[list[Span]] = []
     current: list[Span] = []
-    for span in sentences:
+    for span in ((start, end) for start, end, _ in found):
         if current and span[1] - current[0][0] > chunk_chars:
             groups.append(current)
             current = _overlap(current, overlap_chars, span)
@@ -95,6 +150,7 @@ def chunk_text(
             start=group[0][0],
             end=group[-1][1],
             sentences=tuple(group),
+            kinds=tuple(kind_of[span] for span in group),
         )
         for i, group in enumerate(groups)
     ]

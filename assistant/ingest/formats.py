@@ -5,8 +5,11 @@ the article key and the label to name in errors. The heavy libraries (trafilatur
 pypdf, python-frontmatter) are imported inside the loader that needs them, so importing this
 module stays cheap and loading a ``.txt`` never pulls in a PDF parser.
 
-HTML text comes from trafilatura, which drops navigation, footers, ads and scripts. Its
-metadata is read here with lxml instead, on purpose: trafilatura's date search falls back
+Every loader records the text's blocks (paragraphs, headings, tables, code;
+:mod:`assistant.ingest.blocks`). Plain text and Markdown keep their text as written, except
+that the line breaks inside a hard-wrapped paragraph become single spaces. HTML text is laid
+out from the page's elements as a browser shows it (:mod:`assistant.ingest.html_text`).
+Metadata is read with lxml, not trafilatura, on purpose: trafilatura's date search falls back
 to guessing from the body (a copyright line in the footer becomes "2024-01-01"), and a
 guessed date would be cited to a reader as the article's own.
 """
@@ -22,6 +25,7 @@ from itertools import chain
 from typing import Any
 
 from .articles import Article, decode_text, normalize_date
+from .blocks import plain_blocks, reflow
 from ..errors import LoadError
 
 # lxml refuses a str that still carries an XML encoding declaration (XHTML pages do).
@@ -48,7 +52,7 @@ def load_text(data: bytes, key: str, label: str, markdown: bool = False) -> Arti
         where = f" at line {mark.line + 2}" if mark is not None else ""
         problem = getattr(error, "problem", None) or str(error).splitlines()[0]
         raise LoadError(label, f"front matter is not valid YAML{where}: {problem}") from error
-    body = body.strip()
+    body, blocks = reflow(body.strip(), *plain_blocks(body.strip(), markdown))
     if not body:
         raise LoadError(label, "no text after the front matter")
     fields = {name: _meta_text(meta, name, label) for name in ("title", "source", "url", "author")}
@@ -59,7 +63,7 @@ def load_text(data: bytes, key: str, label: str, markdown: bool = False) -> Arti
     except ValueError as error:
         raise LoadError(label, str(error)) from error
     title = fields.pop("title") or title_from_text(body, markdown)
-    return Article(key=key, title=title, text=body, published=published, **fields)
+    return Article(key=key, title=title, text=body, published=published, blocks=blocks, **fields)
 
 
 def _meta_text(meta: dict, name: str, label: str) -> str:
@@ -75,7 +79,6 @@ def _meta_text(meta: dict, name: str, label: str) -> str:
 
 def load_html(data: bytes, key: str, label: str) -> Article:
     """One web page as an article: main text without boilerplate, metadata from its tags."""
-    import trafilatura
     from lxml import etree
     from lxml import html as lxml_html
 
@@ -86,7 +89,9 @@ def load_html(data: bytes, key: str, label: str) -> Article:
         tree = lxml_html.fromstring(markup)
     except (etree.ParserError, ValueError) as error:
         raise LoadError(label, f"not readable as HTML: {error}") from error
-    text = (trafilatura.extract(markup, output_format="txt", include_comments=False) or "").strip()
+    from .html_text import page_layout
+
+    text, blocks = page_layout(tree)
     if not text:
         raise LoadError(label, "no article text found in the page")
     source = _meta(tree, "og:site_name") or _sitename(markup)
@@ -99,6 +104,7 @@ def load_html(data: bytes, key: str, label: str) -> Article:
         url=_first(tree, "//link[@rel='canonical']/@href") or _meta(tree, "og:url"),
         published=_published(tree),
         author=_meta(tree, "author"),
+        blocks=blocks,
     )
 
 
