@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
     from .store import Store
 
-CHUNKER_VERSION = "2"
+CHUNKER_VERSION = "3"  # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds
 STORE_VERSION = "2"  # 2: sentence vectors stored at ingest (older indexes are re-ingested)
 _WORD = re.compile(r"\w+")
 
@@ -86,7 +86,7 @@ def content_hash(article: Article, settings: Settings) -> str:
     """A digest of everything that decides an article's chunks and vectors."""
     parts = [
         article.title, article.text, article.source, article.url, article.published, article.author,
-        repr(article.pages), settings.embedding_model, str(settings.chunk_chars),
+        repr(article.pages), repr(article.blocks), settings.embedding_model, str(settings.chunk_chars),
         str(settings.chunk_overlap_chars), CHUNKER_VERSION, STORE_VERSION,
     ]
     if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
@@ -200,7 +200,8 @@ class Ingester:
             report.unchanged.append(Entry(article.title, article.key, article.id))
             return None
         chunks = chunk_text(
-            article.id, article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars, digest
+            article.id, article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars, digest,
+            article.blocks,
         )
         if not chunks:
             report.failed.append(Entry(article.title, article.key, article.id, "no text to index"))

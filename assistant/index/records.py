@@ -2,8 +2,9 @@
 
 Chroma metadata values are flat (strings, numbers, lists of numbers), so sentence offsets and
 PDF page starts are stored as flat lists ``[start, end, start, end, ...]`` and paired up again
-here. The publication date is stored twice: ISO text to show, epoch seconds to filter on
-(Chroma's range operators take numbers only).
+here; sentence kinds are one string (``"heading prose prose table"``). The publication date is
+stored twice: ISO text to show, epoch seconds to filter on (Chroma's range operators take
+numbers only).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class StoredChunk:
     url: str
     published: str
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
+    kinds: tuple[str, ...] = ()  # each sentence's kind ("prose", "heading", "table", ...); empty: all prose
 
     def page_at(self, offset: int) -> int | None:
         """The PDF page holding article offset ``offset``, or None when not paginated."""
@@ -99,6 +101,8 @@ def chunk_meta(chunk: Chunk, meta: dict[str, Any], content_hash: str, article: A
     flat = [offset for span in chunk.sentences for offset in span]
     out = {**meta, "content_hash": content_hash, "start": chunk.start, "end": chunk.end,
            "index": chunk.index, "sentences": flat}
+    if chunk.kinds and set(chunk.kinds) != {"prose"}:  # all prose (most news) needs no field
+        out["kinds"] = " ".join(chunk.kinds)
     if article.pages:  # the pages the chunk spans, as [start offset, page number, ...]
         first = article.page_at(chunk.start)
         spans = [(chunk.start, first)] + [(s, n) for s, n in article.pages if chunk.start < s < chunk.end]
@@ -136,6 +140,7 @@ def stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         url=meta.get("url", ""),
         published=meta.get("published", ""),
         pages=tuple(zip(pages[0::2], pages[1::2])),
+        kinds=tuple((meta.get("kinds") or "").split()),
     )
 
 
