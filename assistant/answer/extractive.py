@@ -39,6 +39,11 @@ _STOP = frozenset(
     "a an and are as at be by did do does for from had has have how in is it its of on or that the "
     "their them they this to was were what when where which who whom whose why will with would".split()
 )
+# Questions that ask for what only a code block or a table row holds (sentence kinds, chunking.py).
+_ASKS_FOR = (
+    ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
+    ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
+)
 CHECKED_HEADING = "Checked against the articles:"  # shown after a model's draft the check changed
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
@@ -146,7 +151,7 @@ class ExtractiveAnswerer:
 
     def score(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[tuple[float, _Candidate]]:
         """Every candidate sentence with its score, best first."""
-        candidates = _candidates(passages, self.max_candidates)
+        candidates = _candidates(passages, self.max_candidates, quotable_kinds(question))
         if not candidates:
             return []
         semantic = self._vectors(candidates) @ vector
@@ -256,15 +261,27 @@ def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
     return cand
 
 
-def _candidates(passages: list[Passage], limit: int) -> list[_Candidate]:
-    """Sentences of the passages, best passage first, each sentence once."""
+def quotable_kinds(question: str) -> frozenset[str]:
+    """The kinds of sentence that may answer: prose, and code or table rows when asked for.
+
+    Headings, captions and fragments (a line without final punctuation) never answer.
+
+    Example: ``quotable_kinds("show an example of CLUSTER")`` -> ``frozenset({"prose", "code"})``
+    """
+    return frozenset(["prose"] + [kind for kind, asks in _ASKS_FOR if asks.search(question)])
+
+
+def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = frozenset({"prose"})) -> list[_Candidate]:
+    """Sentences of the passages of the quotable ``kinds``, best passage first, each sentence once."""
     seen: set[tuple[str, int]] = set()
     out: list[_Candidate] = []
     for passage in passages:
         chunk = passage.chunk
-        for start, end in chunk.sentences:
+        for number, (start, end) in enumerate(chunk.sentences):
             key = (chunk.article_id, start)
             text = chunk.text[start - chunk.start : end - chunk.start]
+            if chunk.kinds and chunk.kinds[number] not in kinds:
+                continue  # a heading, table row or line of code, when the question did not ask for one
             if key in seen or len(_terms(text)) < 3 or text == chunk.title:
                 continue  # headlines and captions name the story; they rarely answer a question
             seen.add(key)
