@@ -4,7 +4,9 @@
   the stored one is skipped, so running the same ingest twice changes nothing.
 * A changed article replaces its old version; a near-duplicate of another indexed article (the
   same wire story under another name, or an updated version of it) is reported and not indexed
-  twice: the later-published version is kept.
+  twice: the later-published version is kept. Near-duplicate means near-identical text: close
+  article vectors, most word 5-grams shared, and the shorter text all but contained in the
+  longer; pages that share a template (two reference pages of one manual) are not.
 * ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone).
 * One ingest at a time per index (a file lock); leftovers of an interrupted ingest are removed
   before anything else, so a crash is repaired by running the ingest again.
@@ -33,6 +35,10 @@ if TYPE_CHECKING:
 CHUNKER_VERSION = "3"  # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds
 STORE_VERSION = "2"  # 2: sentence vectors stored at ingest (older indexes are re-ingested)
 _WORD = re.compile(r"\w+")
+# Share of the shorter text's word 5-grams that the longer must hold: an updated or re-headlined
+# story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84
+# (dblink_build_sql_insert / _update, docs/evaluation.md "Near-duplicates").
+NEAR_CONTAINMENT = 0.9
 
 
 @dataclass(frozen=True)
@@ -99,12 +105,22 @@ def shingle_overlap(a: str, b: str, size: int = 5) -> float:
 
     Example: ``shingle_overlap("a b c d e f", "a b c d e f")`` -> ``1.0``
     """
-    def shingles(text: str) -> set[tuple[str, ...]]:
-        words = _WORD.findall(text.lower())
-        return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
-
-    sa, sb = shingles(a), shingles(b)
+    sa, sb = _shingles(a, size), _shingles(b, size)
     return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
+
+
+def shingle_containment(a: str, b: str, size: int = 5) -> float:
+    """Share of the shorter text's word 5-grams found in the longer one, 0..1.
+
+    Example: ``shingle_containment("a b c d e", "a b c d e f g")`` -> ``1.0``
+    """
+    sa, sb = _shingles(a, size), _shingles(b, size)
+    return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
+
+
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = _WORD.findall(text.lower())
+    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
 
 
 def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
@@ -251,7 +267,8 @@ class Ingester:
             if other_id == article.id or similarity < 0.9:
                 continue
             other = self.store.get_article(other_id)
-            if other and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate:
+            if (other and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate
+                    and shingle_containment(other.text, article.text) >= NEAR_CONTAINMENT):
                 return other
         return None
 
