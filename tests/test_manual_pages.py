@@ -1,0 +1,100 @@
+"""Real pages of the PostgreSQL 15 manual (Debian's postgresql-doc-15, installed by scripts/test):
+quotes are whole sentences of prose, tables and code are quoted only when asked for, and two
+pages that share a template are not near-duplicates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.ingest.articles import Article, load_file
+from assistant.ingest.chunking import sentences
+
+from .conftest import build_assistant
+
+MANUAL = Path("/usr/share/doc/postgresql-doc-15/html")
+PAGES = ("sql-cluster.html", "datatype-numeric.html", "functions-xml.html",
+         "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html")
+CLUSTERED = "When a table is clustered, it is physically reordered based on the index information."
+
+
+def page(name: str) -> Article:
+    assert MANUAL.is_dir(), f"{MANUAL} is missing: install postgresql-doc-15 (bash scripts/test does)"
+    return load_file(MANUAL / name).articles[0]
+
+
+def quotable(article: Article) -> dict[str, str]:
+    """Each sentence of the article, with its kind."""
+    return {article.text[s:e]: kind for s, e, kind in sentences(article.text, 2000, article.blocks)}
+
+
+@pytest.fixture(scope="module")
+def manual(tmp_path_factory: pytest.TempPathFactory, embedder) -> tuple[Assistant, object]:  # noqa: ANN001
+    """A handful of the manual's pages, plus one page copied under a second name, ingested once."""
+    corpus = tmp_path_factory.mktemp("manual") / "corpus"
+    corpus.mkdir()
+    for name in PAGES:
+        shutil.copy(MANUAL / name, corpus / name)
+    shutil.copy(MANUAL / "sql-cluster.html", corpus / "sql-cluster-copy.html")
+    settings = Settings(index_dir=corpus.parent / "index", corpus_dir=corpus, progress=False)
+    assistant = build_assistant(settings, embedder)
+    return assistant, assistant.ingest()
+
+
+def test_cluster_page_sentence_is_one_sentence_with_single_spaces() -> None:
+    article = page("sql-cluster.html")
+    found = quotable(article)
+    assert found[CLUSTERED] == "prose"
+    start = article.text.index(CLUSTERED)
+    assert article.text[start : start + len(CLUSTERED)] == CLUSTERED
+    assert found["Description"] == "heading" and found["Synopsis"] == "heading"
+    for chrome in ("Prev", "Home", "Next"):
+        assert chrome not in article.text.split()
+
+
+def test_tables_of_the_manual_read_column_colon_value() -> None:
+    found = quotable(page("transaction-iso.html"))
+    row = ("Isolation Level: Read committed; Dirty Read: Not possible; Nonrepeatable Read: Possible; "
+           "Phantom Read: Possible; Serialization Anomaly: Possible")
+    assert found[row] == "table"
+    assert found["Table 13.1. Transaction Isolation Levels"] == "caption"
+
+
+def test_prose_questions_are_answered_with_whole_prose_sentences(manual) -> None:  # noqa: ANN001
+    assistant, _ = manual
+    for question in ("What happens to the physical order of a table when you cluster it?",
+                     "How do I cluster a table?",  # the line "CLUSTER — cluster a table according to an index"
+                     "What are the arbitrary precision numbers?",  # the heading "8.1.2. Arbitrary Precision Numbers"
+                     "Who is the premier of Japan?",  # an XML example in a code block names him
+                     "What is the capital of Australia?"):  # ... and the country
+        answer = assistant.ask(question)
+        for citation in answer.citations:
+            text = assistant.article(citation.article_id).text
+            assert text[citation.start : citation.end] == citation.quote
+            kinds = quotable(Article(key="", title="", text=text, blocks=_blocks(citation.title)))
+            assert kinds.get(citation.quote) == "prose", (question, citation.quote)
+    first = assistant.ask("What happens to the physical order of a table when you cluster it?").citations[0]
+    assert first.quote == CLUSTERED
+
+
+def test_a_table_row_is_quoted_when_the_question_asks_for_it(manual) -> None:  # noqa: ANN001
+    assistant, _ = manual
+    answer = assistant.ask("What is the range of a smallint?")
+    assert answer.citations[0].quote == ("Name: smallint; Storage Size: 2 bytes; Description: small-range integer; "
+                                         "Range: -32768 to +32767")
+
+
+def test_pages_sharing_a_template_are_not_near_duplicates_but_a_copy_is(manual) -> None:  # noqa: ANN001
+    _, report = manual
+    assert len(report.duplicates) == 1
+    assert report.duplicates[0].key in ("sql-cluster.html", "sql-cluster-copy.html")
+    added = {entry.key for entry in report.added}
+    assert {"contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html"} <= added
+
+
+def _blocks(title: str) -> tuple[tuple[int, int, str], ...]:
+    names = {page(name).title: name for name in PAGES}
+    return page(names[title]).blocks
