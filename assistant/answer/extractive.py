@@ -230,9 +230,10 @@ class ExtractiveAnswerer:
         the best reading scores below the reader's calibrated threshold (nothing answers)."""
         windows = [_window(c) for c in candidates]
         readings = self.reader.read(question, windows)  # type: ignore[union-attr]
-        best = max(readings, key=lambda r: r.answerable_score, default=None)
-        if best is None or best.answerable_score < self.reader.threshold or not best.text.strip():  # type: ignore[union-attr]
+        answering = [r for r in readings if r.answerable_score >= self.reader.threshold and r.text.strip()]  # type: ignore[union-attr]
+        if not answering:
             return None
+        best = answering[0]  # the best-scored sentence that answers: the reader verifies, the scorer ranks
         window, chunk = windows[best.window], candidates[best.window].passage.chunk
         start = chunk.start + window.offset + best.start  # article offsets of the span
         end = chunk.start + window.offset + best.end
