@@ -1,9 +1,10 @@
-"""Articles: the dataclass every other module sees, and the loaders that make them.
+"""Finding article files and loading them: the :class:`Article` dataclass lives in
+:mod:`assistant.ingest.document` (re-exported here).
 
 Loaders turn one file into one or more :class:`Article` objects (a ``.jsonl`` file holds
 many). Each loader keeps the text exactly as the reader should see it, because citations
 are character offsets into ``Article.text``. This module owns finding files, dispatching on
-their suffix, JSONL (many articles and per-line errors from one file), decoding and dates;
+their suffix and JSONL (many articles and per-line errors from one file);
 the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.ingest.formats`.
 
 Dates are only ever taken from what the article itself says (front matter, HTML metadata,
@@ -13,8 +14,6 @@ none when a question asks "what happened last week".
 
 from __future__ import annotations
 
-import codecs
-import hashlib
 import json
 import os
 import stat
@@ -23,54 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
+from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
+from . import formats
 from ..errors import LoadError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
-
-
-def article_id(key: str) -> str:
-    """Stable id for an article from its key (source path, or path plus line identity).
-
-    Example: ``article_id("japan-us.md")`` -> ``"a1b2c3d4e5f60718"`` (16 hex chars, always the same).
-    """
-    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
-
-
-@dataclass(frozen=True)
-class Article:
-    """One news article, press release or wiki page, ready to chunk.
-
-    ``key`` identifies where the article came from (its file path relative to the corpus, with
-    ``#<url or title>`` for one line of a JSONL file); ``id`` derives from it, so re-ingesting
-    the same file updates the same article. ``published`` is an ISO 8601 date (``2024-07-28``)
-    or datetime, or ``""`` when the article does not say. ``pages`` maps text offsets to PDF
-    page numbers: ``((0, 1), (1834, 2))`` means page 2 starts at character 1834. ``blocks`` are
-    the paragraphs, headings, tables and code as ``(start, end, kind)`` spans of ``text``
-    (:mod:`assistant.ingest.blocks`), when the loader knows them; empty: the chunker infers them.
-    """
-
-    key: str
-    title: str
-    text: str
-    source: str = ""
-    url: str = ""
-    published: str = ""
-    author: str = ""
-    pages: tuple[tuple[int, int], ...] = field(default=())
-    blocks: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)
-
-    @property
-    def id(self) -> str:
-        return article_id(self.key)
-
-    def page_at(self, offset: int) -> int | None:
-        """The PDF page holding character ``offset``, or None for non-paginated articles."""
-        page = None
-        for start, number in self.pages:
-            if start > offset:
-                break
-            page = number
-        return page
 
 
 @dataclass
@@ -125,8 +81,6 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     key = _key(path, root)
     if suffix == ".jsonl":
         return _load_jsonl(data, key, label)
-    from . import formats  # here, not at the top: formats imports this module
-
     if suffix == ".pdf":
         article = formats.load_pdf(data, key, label)
     elif suffix in (".html", ".htm"):
@@ -136,40 +90,6 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     if not any(ch.isalnum() for ch in article.text):
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
     return Loaded([article], [])
-
-
-def decode_text(data: bytes, label: str) -> str:
-    """Bytes of a text file as str: UTF-8 (BOM dropped) first, else a detected legacy encoding."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError:
-            pass
-    if b"\x00" in data:
-        raise LoadError(label, "binary file, not text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-    from charset_normalizer.md import mess_ratio
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise LoadError(label, "binary file, not text")
-    if best.chaos > 0.1:
-        raise LoadError(label, "not valid UTF-8 and the encoding could not be detected")
-    # charset-normalizer ties Windows-1250 with Windows-1252 on Western text and picks 1250,
-    # turning French "à" into "ŕ". Legacy news text is overwhelmingly 1252 (a superset of
-    # Latin-1), so take it whenever it reads no worse than the detector's choice.
-    try:
-        western = data.decode("cp1252")
-    except UnicodeDecodeError:
-        return str(best)
-    # On short text the detector's scores are close and noisy (a French sentence in cp1252 scored
-    # 0.038 against MacLatin2's 0.030), so allow a small margin; wrong Cyrillic or Greek read as
-    # cp1252 scores above 1.0, far outside it.
-    return western if mess_ratio(western) <= best.chaos + 0.02 else str(best)
 
 
 def _load_jsonl(data: bytes, filekey: str, label: str) -> Loaded:

@@ -24,7 +24,8 @@ from datetime import date
 from itertools import chain
 from typing import Any
 
-from .articles import Article, decode_text, normalize_date
+from .dates import normalize_date
+from .document import Article, decode_text
 from .blocks import plain_blocks, reflow
 from ..errors import LoadError
 
