@@ -231,15 +231,15 @@ class ExtractiveAnswerer:
         windows = [_window(c) for c in candidates]
         readings = self.reader.read(question, windows)  # type: ignore[union-attr]
         answering = [r for r in readings if r.answerable_score >= self.reader.threshold and r.text.strip()]  # type: ignore[union-attr]
-        if not answering:
-            return None
-        best = answering[0]  # the best-scored sentence that answers: the reader verifies, the scorer ranks
-        window, chunk = windows[best.window], candidates[best.window].passage.chunk
-        start = chunk.start + window.offset + best.start  # article offsets of the span
-        end = chunk.start + window.offset + best.end
-        cand = _sentence_at(candidates[best.window], start, end)
-        start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
-        return (cand, (start - cand.start, end - cand.start)) if start < end else None
+        for best in answering:  # the best-scored sentence that answers: the reader verifies, the scorer ranks
+            window, chunk = windows[best.window], candidates[best.window].passage.chunk
+            start = chunk.start + window.offset + best.start  # article offsets of the span
+            end = chunk.start + window.offset + best.end
+            cand = _sentence_at(candidates[best.window], start, end)
+            start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
+            if start < end:
+                return cand, (start - cand.start, end - cand.start)
+        return None
 
 
 def _window(cand: _Candidate) -> Window:
@@ -254,12 +254,13 @@ def _window(cand: _Candidate) -> Window:
 
 def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
     """The sentence of ``cand``'s chunk that holds article offsets [start, end): ``cand`` itself,
-    or a neighbour when the reader's answer lies in the context around it."""
+    or a neighbour of prose (or of its own kind) when the reader's answer lies in the context around it."""
     chunk = cand.passage.chunk
+    kind = {s: k for (s, _), k in zip(chunk.sentences, chunk.kinds)}
     for s, e in chunk.sentences:
-        if s <= start and end <= e:
-            return cand if s == cand.start else _Candidate(cand.passage, s, e, chunk.text[s - chunk.start : e - chunk.start])
-    return cand
+        if s <= start and end <= e and s != cand.start and kind.get(s, "prose") in ("prose", kind.get(cand.start)):
+            return _Candidate(cand.passage, s, e, chunk.text[s - chunk.start : e - chunk.start])
+    return cand  # the span is cut to the candidate: a heading, code or table row around it is context only
 
 
 def quotable_kinds(question: str) -> frozenset[str]:
