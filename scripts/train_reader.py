@@ -55,7 +55,7 @@ SQuAD 2.0 reader, exported to ONNX with int8 weights. Trained on SQuAD 2.0 (Rajp
 Liang, 2018; Wikipedia text and crowd-written questions) under the Creative Commons
 Attribution-ShareAlike 4.0 licence (https://creativecommons.org/licenses/by-sa/4.0/); this model
 is shared under the same licence. reader.json holds the settings, the calibrated no-answer
-threshold, the data split and the measured figures; docs/reader.md explains them.
+threshold, the data split and the measured figures; docs/evaluation.md ("The reader") explains them.
 """
 
 
@@ -278,7 +278,7 @@ def _points(qs: list[dict], preds: list[tuple[float, str]], threshold: float) ->
 
 
 def score(qs: list[dict], preds: list[tuple[float, str]], threshold: float) -> dict:
-    """The figures docs/reader.md reports, for one threshold."""
+    """The figures docs/evaluation.md reports, for one threshold."""
     points = _points(qs, preds, threshold)
     groups = {"all": points, "answerable": [p for p in points if p[0]], "unanswerable": [p for p in points if not p[0]]}
     out = {"questions": len(points), "unanswerable": len(groups["unanswerable"])}

@@ -2,7 +2,7 @@
 
 A *window* is one candidate sentence with its previous and next sentence of the same paragraph as
 context. The reader is a 6-layer MiniLM fine-tuned SQuAD 2.0 style (scripts/train_reader.py,
-docs/reader.md), exported to int8 ONNX in ``reader_model/``: for each window it scores every span
+docs/evaluation.md), exported to int8 ONNX in ``reader_model/``: for each window it scores every span
 of the window's tokens (start logit + end logit) and the "no answer" choice (both logits of the
 [CLS] token), and returns the best span with
 
