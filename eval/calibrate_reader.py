@@ -31,27 +31,30 @@ from assistant.eval.metrics import squad_scores  # noqa: E402
 DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev16.json"
 
 
-def readings(assistant: Assistant, question: str, top: int) -> tuple[float, str, float]:
-    """(best reader score, its span, the scorer's best sentence score) for one question."""
+def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[float, str]], float]:
+    """The reader's (score, span) for each of the ``top`` best-scored sentences, in the scorer's
+    order, and the scorer's best sentence score, for one question."""
     answerer = assistant.answerer
     vector = assistant.embedder.embed([question])[0]
     passages = assistant.retriever.search(question, assistant.settings.k, None, vector)
     scored = answerer.score(question, vector, passages)
     if not scored:
-        return float("-inf"), "", float("-inf")
+        return [], float("-inf")
     from assistant.answer.extractive import _window
 
     candidates = [c for _, c in scored[:top]]
     found = answerer.reader.read(question, [_window(c) for c in candidates])
-    best = max(found, key=lambda r: r.answerable_score)
-    return best.answerable_score, best.text, scored[0][0]
+    return [(r.answerable_score, r.text) for r in found], scored[0][0]
 
 
 def replay(rows: list[tuple], threshold: float, floor: float) -> dict[str, float]:
-    """The figures if the assistant abstained below ``threshold`` (reader) or ``floor`` (scorer)."""
+    """The figures if the assistant answered as it does (the first sentence, in the scorer's order,
+    whose reading scores at least ``threshold``) and abstained when none does or the best sentence
+    scores below ``floor``."""
     f1s, ems, abstain_u, abstain_a = [], [], [], []
-    for question, score, span, first in rows:
-        abstained = score < threshold or first < floor
+    for question, found, first in rows:
+        span = next((text for score, text in found if score >= threshold and text.strip()), None)
+        abstained = span is None or first < floor
         exact, f1 = squad_scores("" if abstained else span, question)
         f1s.append(f1)
         ems.append(exact)
@@ -67,11 +70,13 @@ def main() -> None:
     parser.add_argument("--articles", required=True, help="comma-separated titles (calibration articles)")
     parser.add_argument("--top", default="4,6,8", help="sentences read per question, comma-separated")
     parser.add_argument("--max-wrong", default="0.10", help="caps on wrong abstention, comma-separated")
+    parser.add_argument("--reader", default="shipped", help="'shipped' or a reader model directory")
+    parser.add_argument("--index", type=Path, help="build (or reuse) the index here, not in a temporary directory")
     args = parser.parse_args()
     data = load_dataset(args.dataset).only(args.articles.split(","))
     tops = [int(t) for t in args.top.split(",")]
     with tempfile.TemporaryDirectory(prefix="calibrate-") as tmp:
-        settings = Settings(index_dir=Path(tmp) / "index", progress=False, reader="shipped")
+        settings = Settings(index_dir=args.index or Path(tmp) / "index", progress=False, reader=args.reader)
         assistant = Assistant.from_settings(settings)
         build_index(assistant, data, Path(tmp))
         floor = settings.abstain_below
@@ -80,7 +85,7 @@ def main() -> None:
         print("|---|---|---|---|---|---|---|")
         for top in tops:
             rows = [(q, *readings(assistant, q.question, top)) for q in data.questions]
-            grid = sorted({round(r[1], 1) for r in rows if r[1] > float("-inf")})
+            grid = sorted({round(score, 1) for _, found, _ in rows for score, _ in found if score > float("-inf")})
             replayed = [(t, replay(rows, t, floor)) for t in grid]
             for cap in (float(c) for c in args.max_wrong.split(",")):
                 allowed = [(t, f) for t, f in replayed if f["wrong"] <= cap] or replayed[:1]
