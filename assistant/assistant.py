@@ -61,6 +61,7 @@ class Assistant:
         self.lexical = lexical
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences,
+                                                max_candidates=settings.sentence_candidates,
                                                 reader=reader_for(settings.reader),
                                                 read_top=settings.reader_candidates, store=store)
         self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings

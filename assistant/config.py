@@ -49,6 +49,9 @@ class Settings:
     candidates: int = _setting(30, "Candidates each retriever (dense, lexical) returns before fusion.")
     rrf_k: int = _setting(5, "Reciprocal rank fusion constant.")
     max_sentences: int = _setting(3, "Most sentences quoted in an extractive answer.")
+    sentence_candidates: int = _setting(
+        32, "Sentences of the retrieved passages scored per question (16 missed answers further down: docs/evaluation.md)."
+    )
     abstain_below: float = _setting(0.35, "Abstain when the best sentence scores below this.")
     reader: str = _setting(
         "shipped", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
@@ -111,7 +114,8 @@ class Settings:
             value = getattr(self, f.name)
             if f.type in ("Path", Path) and not isinstance(value, Path):
                 object.__setattr__(self, f.name, Path(value))
-        positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences", "reader_candidates")
+        positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences", "sentence_candidates",
+                    "reader_candidates")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")
