@@ -31,29 +31,32 @@ from assistant.eval.metrics import squad_scores  # noqa: E402
 DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev16.json"
 
 
-def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[float, str]], float]:
+def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[float, str]], float, str]:
     """The reader's (score, span) for each of the ``top`` best-scored sentences, in the scorer's
-    order, and the scorer's best sentence score, for one question."""
+    order, and the scorer's best sentence score and text, for one question."""
     answerer = assistant.answerer
     vector = assistant.embedder.embed([question])[0]
     passages = assistant.retriever.search(question, assistant.settings.k, None, vector)
     scored = answerer.score(question, vector, passages)
     if not scored:
-        return [], float("-inf")
+        return [], float("-inf"), ""
     from assistant.answer.extractive import _window
 
     candidates = [c for _, c in scored[:top]]
     found = answerer.reader.read(question, [_window(c) for c in candidates])
-    return [(r.answerable_score, r.text) for r in found], scored[0][0]
+    return [(r.answerable_score, r.text) for r in found], scored[0][0], scored[0][1].text
 
 
-def replay(rows: list[tuple], threshold: float, floor: float) -> dict[str, float]:
+def replay(rows: list[tuple], threshold: float, floor: float, trust: float = float("inf")) -> dict[str, float]:
     """The figures if the assistant answered as it does (the first sentence, in the scorer's order,
     whose reading scores at least ``threshold``) and abstained when none does or the best sentence
-    scores below ``floor``."""
+    scores below ``floor``; except that a best sentence scoring at least ``trust`` is quoted (with
+    no short answer) even when no reading clears the threshold."""
     f1s, ems, abstain_u, abstain_a = [], [], [], []
-    for question, found, first in rows:
+    for question, found, first, sentence in rows:
         span = next((text for score, text in found if score >= threshold and text.strip()), None)
+        if span is None and first >= trust:
+            span = sentence
         abstained = span is None or first < floor
         exact, f1 = squad_scores("" if abstained else span, question)
         f1s.append(f1)
@@ -70,6 +73,8 @@ def main() -> None:
     parser.add_argument("--articles", required=True, help="comma-separated titles (calibration articles)")
     parser.add_argument("--top", default="4,6,8", help="sentences read per question, comma-separated")
     parser.add_argument("--max-wrong", default="0.10", help="caps on wrong abstention, comma-separated")
+    parser.add_argument("--trust", default="inf",
+                        help="scorer levels above which the best sentence is quoted whatever the reader says, comma-separated")
     parser.add_argument("--reader", default="shipped", help="'shipped' or a reader model directory")
     parser.add_argument("--index", type=Path, help="build (or reuse) the index here, not in a temporary directory")
     args = parser.parse_args()
@@ -81,16 +86,17 @@ def main() -> None:
         build_index(assistant, data, Path(tmp))
         floor = settings.abstain_below
         print(f"{len(data.questions)} questions about {args.articles}; scorer floor abstain_below={floor}\n")
-        print("| sentences read | wrong abstention cap | threshold | abstention | wrong abstention | SQuAD 2.0 F1 | exact match |")
-        print("|---|---|---|---|---|---|---|")
+        print("| sentences read | wrong abstention cap | threshold | trust scorer above | abstention | wrong abstention | SQuAD 2.0 F1 | exact match |")
+        print("|---|---|---|---|---|---|---|---|")
+        trusts = [float(t) for t in args.trust.split(",")]
         for top in tops:
             rows = [(q, *readings(assistant, q.question, top)) for q in data.questions]
-            grid = sorted({round(score, 1) for _, found, _ in rows for score, _ in found if score > float("-inf")})
-            replayed = [(t, replay(rows, t, floor)) for t in grid]
+            grid = sorted({round(score, 1) for _, found, _, _ in rows for score, _ in found if score > float("-inf")})
+            replayed = [((t, o), replay(rows, t, floor, o)) for t in grid for o in trusts]
             for cap in (float(c) for c in args.max_wrong.split(",")):
                 allowed = [(t, f) for t, f in replayed if f["wrong"] <= cap] or replayed[:1]
-                t, f = max(allowed, key=lambda item: item[1]["f1"])
-                print(f"| {top} | {cap:.2f} | {t:.1f} | {f['abstention']:.3f} | {f['wrong']:.3f} | {f['f1']:.3f} | {f['em']:.3f} |")
+                (t, o), f = max(allowed, key=lambda item: item[1]["f1"])
+                print(f"| {top} | {cap:.2f} | {t:.1f} | {o} | {f['abstention']:.3f} | {f['wrong']:.3f} | {f['f1']:.3f} | {f['em']:.3f} |")
 
 
 if __name__ == "__main__":

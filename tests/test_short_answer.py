@@ -90,3 +90,29 @@ def test_without_the_reader_there_is_no_short_answer_and_the_sentences_stay(ship
     answer = off.ask(FOUNDING_QUESTION)
     assert answer.short_answer == "" and answer.short_answer_at is None
     assert answer.citations[0].quote == SENTENCE_2010
+
+
+def reader_variant(tmp_path, name: str, **config) -> str:  # noqa: ANN001
+    """The shipped model with a changed reader.json: a model directory for the ``reader`` setting."""
+    from assistant.answer.reader import MODEL_DIR
+
+    folder = tmp_path / name
+    folder.mkdir()
+    for file in MODEL_DIR.iterdir():
+        (folder / file.name).symlink_to(file)
+    (folder / "reader.json").unlink()
+    (folder / "reader.json").write_text(json.dumps({**json.loads((MODEL_DIR / "reader.json").read_text()), **config}))
+    return str(folder)
+
+
+def test_a_sentence_the_scorer_is_sure_of_is_quoted_when_set_even_if_the_reader_says_no(shipped: Assistant, tmp_path):
+    refusing = reader_variant(tmp_path, "refusing", threshold=1e9)  # no reading ever clears it
+    never = Assistant(shipped.settings.replace(reader=refusing), shipped.store, shipped.embedder, shipped.lexical)
+    assert never.ask(FOUNDING_QUESTION).abstained
+
+    trusting = reader_variant(tmp_path, "trusting", threshold=1e9, trust_scorer_above=0.4)  # it scores 0.42
+    sure = Assistant(shipped.settings.replace(reader=trusting), shipped.store, shipped.embedder, shipped.lexical)
+    answer = sure.ask(FOUNDING_QUESTION)
+    assert not answer.abstained and answer.short_answer == "" and answer.short_answer_at is None
+    assert answer.citations[0].quote == SENTENCE_2010
+    assert sure.ask("What is the capital of Australia?").abstained  # the scorer is not sure of that one

@@ -204,11 +204,12 @@ class ExtractiveAnswerer:
         span = None
         if self.reader is not None:
             found = self.read(question, [c for _, c in scored[: self.read_top]])
-            if found is None:  # the reader: none of the best sentences answers the question
+            if found is None and best < self.reader.trust_scorer_above:
                 return Answer(question=question, text=abstention(question), abstained=True)
-            cand, span = found
-            chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
-                              (cand.passage.chunk.article_id, cand.start))][: self.max_sentences]
+            if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
+                cand, span = found
+                chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
+                                  (cand.passage.chunk.article_id, cand.start))][: self.max_sentences]
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk

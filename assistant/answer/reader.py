@@ -10,6 +10,8 @@ of the window's tokens (start logit + end logit) and the "no answer" choice (bot
 
 The caller answers with the best window's span when its score is at least ``reader.threshold``
 (calibrated on held-out articles) and abstains otherwise; ``Reader.answer`` does exactly that.
+(The extractive answerer also quotes, without a short answer, a sentence its own scorer rates at
+least ``trust_scorer_above``, when reader.json sets it.)
 
 Runtime needs only ``onnxruntime``, ``tokenizers`` and ``numpy`` (no torch), imported on first use.
 Encoding (``encode``) is shared with the training script, so training and serving see the very
@@ -169,6 +171,9 @@ class Reader:
         self.config = config
         self.max_length = int(config["max_seq_length"])
         self.threshold = float(config.get("threshold", 0.0))
+        # A best sentence the extractive scorer rates at least this high is quoted even when no
+        # reading clears ``threshold`` (calibrated with it; absent: the reader alone decides).
+        self.trust_scorer_above = float(config.get("trust_scorer_above", "inf"))
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
 
