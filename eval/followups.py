@@ -36,7 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     conversations = load_conversations(args.conversations)
     with tempfile.TemporaryDirectory(prefix="followups-") as tmp:
-        assistant = Assistant.from_settings(Settings(index_dir=Path(tmp) / "index", progress=False))
+        assistant = Assistant.from_settings(Settings.from_env(index_dir=Path(tmp) / "index", progress=False))
         ingest_articles(assistant, Path(tmp), args.corpus, args.squad)
         started = time.perf_counter()
         result = evaluate_conversations({"glued (before)": glued_asker(assistant),
