@@ -62,7 +62,7 @@ class Assistant:
         self.retriever = Retriever(store, lexical, embedder, settings.candidates, settings.rrf_k)
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences,
                                                 max_candidates=settings.sentence_candidates,
-                                                reader=reader_for(settings.reader),
+                                                reader=reader_for(settings.reader, settings.onnx_threads),
                                                 read_top=settings.reader_candidates, store=store)
         self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
@@ -75,7 +75,7 @@ class Assistant:
         settings = settings or Settings.from_env()
         store = Store.open(settings.index_dir, settings.chroma_url, settings.collection)
         embedder = Embedder(settings.embedding_model, settings.embedding_batch_size,
-                            backend=settings.embedding_backend)
+                            backend=settings.embedding_backend, threads=settings.onnx_threads)
         lexical = LexicalIndex(settings.index_dir / "lexical")
         return cls(settings, store, embedder, lexical)
 

@@ -57,6 +57,9 @@ class Settings:
         "shipped", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
     )
     reader_candidates: int = _setting(3, "Best-scored candidate sentences the reader reads per question.")
+    onnx_threads: int = _setting(
+        0, "ONNX Runtime intra-op threads per model call (embedding model, reader); 0: one per physical core."
+    )
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
@@ -119,6 +122,8 @@ class Settings:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")
+        if self.onnx_threads < 0:
+            raise ConfigError(f"onnx_threads={self.onnx_threads!r}: must be 0 (one per core) or a positive integer")
         if not 0 <= self.chunk_overlap_chars < self.chunk_chars:
             raise ConfigError(
                 f"chunk_overlap_chars={self.chunk_overlap_chars}: must be >= 0 and below "

@@ -85,3 +85,16 @@ def test_only_int8_vectors_reindex_an_article() -> None:
     article = Article(key="s.txt", title="t", text="Some text.")
     digests = {b: content_hash(article, Settings(embedding_backend=b)) for b in ("torch", "onnx", "onnx-int8")}
     assert digests["torch"] == digests["onnx"] != digests["onnx-int8"]
+
+
+def test_onnx_threads_reach_the_encoder_and_give_the_same_vectors(cache: Path, texts: list[str]) -> None:
+    one = Embedder(backend="onnx-int8", cache_dir=cache, threads=1)
+    default = Embedder(backend="onnx-int8", cache_dir=cache)
+    assert one.onnx.session.get_session_options().intra_op_num_threads == 1
+    assert default.onnx.session.get_session_options().intra_op_num_threads == 0  # ONNX Runtime picks
+    assert np.allclose(one.embed(texts), default.embed(texts), atol=1e-5)
+
+
+def test_a_negative_thread_count_is_a_config_error_naming_it() -> None:
+    with pytest.raises(ConfigError, match="onnx_threads=-1"):
+        Settings.from_env({"ASSISTANT_ONNX_THREADS": "-1"})

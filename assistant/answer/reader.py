@@ -242,17 +242,18 @@ class Reader:
         return best if best is not None and best.answerable_score >= self.threshold else None
 
 
-def reader_for(setting: str) -> Reader | None:
+def reader_for(setting: str, threads: int = 0) -> Reader | None:
     """The reader a ``reader`` setting names: None for ``"off"``; the shipped model for
-    ``"shipped"``; else the model in that directory. Loaded once per process and path.
+    ``"shipped"``; else the model in that directory. Loaded once per process, path and
+    ``threads`` (ONNX Runtime's intra-op threads; 0: its default, one per physical core).
 
     Example: ``reader_for("off")`` -> ``None``
     """
     if setting == "off":
         return None
-    return _load(str(MODEL_DIR if setting == "shipped" else Path(setting).expanduser().resolve()))
+    return _load(str(MODEL_DIR if setting == "shipped" else Path(setting).expanduser().resolve()), threads)
 
 
 @functools.lru_cache(maxsize=4)
-def _load(path: str) -> Reader:
-    return Reader.load(path)
+def _load(path: str, threads: int) -> Reader:
+    return Reader.load(path, threads or None)

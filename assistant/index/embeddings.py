@@ -40,7 +40,7 @@ class Embedder:
     """Turns texts into normalised vectors with a sentence-transformers model."""
 
     def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 16, device: str = "cpu",
-                 backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None) -> None:
+                 backend: str = DEFAULT_BACKEND, cache_dir: Path | None = None, threads: int = 0) -> None:
         if backend not in BACKENDS:
             raise ConfigError(f"embedding_backend={backend!r}: expected one of {', '.join(BACKENDS)}")
         self.name = model
@@ -48,6 +48,7 @@ class Embedder:
         self.device = device
         self.backend = backend
         self.cache_dir = cache_dir
+        self.threads = threads  # ONNX Runtime's intra-op threads (0: its default)
         self._model = None
         self._onnx = None
         self._lock = threading.Lock()
@@ -72,7 +73,8 @@ class Embedder:
                         f"embedding_backend={self.backend!r} needs a local model directory; "
                         f"embedding_model={self.name!r} is not one"
                     )
-                self._onnx = OnnxEncoder.load(path, self.cache_dir, int8=self.backend == "onnx-int8")
+                self._onnx = OnnxEncoder.load(path, self.cache_dir, int8=self.backend == "onnx-int8",
+                                              threads=self.threads)
         return self._onnx
 
     def _load(self):  # noqa: ANN202

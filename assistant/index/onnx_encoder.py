@@ -118,7 +118,7 @@ def _quantize(fp32: Path, out: Path) -> None:
 class OnnxEncoder:
     """Tokenizer + ONNX Runtime session + mean pooling; ``encode`` returns unit vectors."""
 
-    def __init__(self, model_dir: Path, onnx_file: Path, max_tokens: int) -> None:
+    def __init__(self, model_dir: Path, onnx_file: Path, max_tokens: int, threads: int = 0) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -127,16 +127,18 @@ class OnnxEncoder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        if threads:  # else ONNX Runtime's default: one intra-op thread per physical core
+            options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
     @classmethod
-    def load(cls, model_dir: Path, cache_dir: Path | None = None, int8: bool = False) -> OnnxEncoder:
+    def load(cls, model_dir: Path, cache_dir: Path | None = None, int8: bool = False, threads: int = 0) -> OnnxEncoder:
         """Export (once) and open the model in ``model_dir``, a sentence-transformers directory."""
         _check_mean_pooling(model_dir)
         config = model_dir / "sentence_bert_config.json"
         max_tokens = json.loads(config.read_text())["max_seq_length"] if config.exists() else 512
-        return cls(model_dir, exported_model(model_dir, cache_dir or default_cache_dir(), int8), max_tokens)
+        return cls(model_dir, exported_model(model_dir, cache_dir or default_cache_dir(), int8), max_tokens, threads)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """Unit vectors of shape (len(texts), dimension); longest texts are batched together."""
