@@ -7,10 +7,11 @@ the OpenAI-compatible routes (/v1) and the embeddable chat (/embed), all over on
 """
 
 from assistant import Assistant, Settings
+from assistant.config import for_server
 from assistant.console import configure
 from assistant.web.server import serve
 
 if __name__ == "__main__":
-    settings = Settings.from_env()
+    settings = for_server(Settings.from_env())
     configure(settings.log_level)
     serve(Assistant.from_settings(settings), settings)

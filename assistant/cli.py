@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .config import Settings
+from .config import Settings, for_server
 from .console import configure
 from .errors import AssistantError
 from .answer.extractive import CHECKED_HEADING, ExtractiveAnswerer
@@ -86,6 +86,8 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
             settings = settings.replace(log_level="INFO")
         if args.command == "ask":  # a one-shot answer shows no bar, even when it builds the index first
             settings = settings.replace(progress=False)
+        if args.command == "serve":
+            settings = for_server(settings)
         configure(settings.log_level)
         if args.command == "eval":  # builds its own temporary index
             from .eval.evaluate import run_command

@@ -98,3 +98,11 @@ def test_onnx_threads_reach_the_encoder_and_give_the_same_vectors(cache: Path, t
 def test_a_negative_thread_count_is_a_config_error_naming_it() -> None:
     with pytest.raises(ConfigError, match="onnx_threads=-1"):
         Settings.from_env({"ASSISTANT_ONNX_THREADS": "-1"})
+
+
+def test_a_server_takes_one_onnx_thread_unless_told_otherwise() -> None:
+    from assistant.config import for_server
+
+    assert for_server(Settings(), {}).onnx_threads == 1
+    assert for_server(Settings.from_env({"ASSISTANT_ONNX_THREADS": "0"}), {"ASSISTANT_ONNX_THREADS": "0"}).onnx_threads == 0
+    assert for_server(Settings.from_env({"ASSISTANT_ONNX_THREADS": "2"}), {"ASSISTANT_ONNX_THREADS": "2"}).onnx_threads == 2
