@@ -2,7 +2,7 @@
 
 One command rebuilds the shipped model from the data in tests/data/squad2 (CC BY-SA 4.0):
 
-    .venv/bin/python scripts/train_reader.py            # ~30 min on 2 CPU cores
+    .venv/bin/python scripts/train_reader.py            # 58 min (3,466 s) on 2 shared CPU cores
     .venv/bin/python scripts/train_reader.py --limit 16 --epochs 1 --max-steps 2 --out /tmp/r   # seconds
 
 Steps: split the articles (``SPLIT``, by article, never by question); turn each question into a
