@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import warnings
 from pathlib import Path
@@ -105,9 +106,11 @@ def _quantize(fp32: Path, out: Path) -> None:
     try:
         # Per-channel int8 weights of the weight matrices only (MatMulConstBOnly): quantising the
         # attention products or per-tensor weights as well drops the cosine to torch from 0.99 to 0.89.
-        # quantize_dynamic writes scratch files beside its input: give it a private link to the input.
+        # quantize_dynamic writes scratch files beside its input: give it a private copy of the input.
+        # (Not a hard link: another process exporting at the same time may rename a new fp32 over
+        # the path, and linking an inode that rename just unlinked fails with ENOENT.)
         source = out.parent / "source.onnx"
-        os.link(fp32, source)
+        shutil.copyfile(fp32, source)
         quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True})
     finally:
