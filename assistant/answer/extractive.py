@@ -1,4 +1,4 @@
-"""Answers and citations, and the extractive answerer (the default: no language model).
+"""The extractive answerer (the default: no language model); the Answer shape is in answers.py.
 
 The extractive answerer quotes the one to three sentences of the retrieved passages that best
 answer the question. Each candidate sentence is scored by
@@ -17,8 +17,10 @@ import functools
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,76 +46,8 @@ _ASKS_FOR = (
     ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
-CHECKED_HEADING = "Checked against the articles:"  # shown after a model's draft the check changed
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
-
-
-@dataclass(frozen=True)
-class Citation:
-    """One numbered source of an answer: the exact sentence(s) quoted and where they are."""
-
-    n: int
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published: str
-    passage: str
-    quote: str
-    start: int  # offsets of the quote in the article text
-    end: int
-    score: float
-    page: int | None = None
-
-
-@dataclass(frozen=True)
-class ShortAnswerAt:
-    """Where a short answer is: ``citations[n - 1].quote[start:end] == short_answer``."""
-
-    citation: int  # the citation's number n
-    start: int
-    end: int
-
-
-@dataclass
-class Answer:
-    """What the assistant says, and why it can be trusted."""
-
-    question: str
-    text: str
-    abstained: bool
-    citations: list[Citation] = field(default_factory=list)
-    timings_ms: dict[str, float] = field(default_factory=dict)
-    standalone_question: str = ""  # the question as retrieved, after resolving a follow-up
-    answerer: str = "extractive"  # "extractive", or the language model's setting, e.g. "openai:gpt-4o-mini"
-    sentences: list[Any] = field(default_factory=list)  # a model's sentences as checked (citecheck.SentenceCheck)
-    fallback: bool = False  # the model's answer was not verified, so this is the extractive answer
-    notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
-    short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
-    short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The public JSON shape shared by the CLI and the HTTP API."""
-        return {
-            "question": self.question,
-            "standalone_question": self.standalone_question or self.question,
-            "answer": self.text,
-            "abstained": self.abstained,
-            "citations": [asdict(c) for c in self.citations],
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-            "answerer": self.answerer,
-            "sentences": [_sentence_dict(s) for s in self.sentences],
-            "fallback": self.fallback,
-            "notes": list(self.notes),
-            "short_answer": self.short_answer,
-            "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
-        }
-
-
-def _sentence_dict(check: Any) -> dict[str, Any]:
-    """A checked sentence as JSON: its text, whether it was verified, and the evidence."""
-    return {**asdict(check), "supported_by": list(check.supported_by)}
 
 
 @dataclass(frozen=True)
@@ -123,13 +57,6 @@ class _Candidate:
     end: int
     text: str
 
-
-def abstention(question: str) -> str:
-    """The message given when the articles do not answer."""
-    return (
-        "The articles do not say. None of the indexed passages answers "
-        f"\u201c{question.strip()}\u201d closely enough to quote."
-    )
 
 
 class ExtractiveAnswerer:

@@ -1,0 +1,87 @@
+"""What the assistant says: an answer, its numbered citations and where its short answer is.
+
+The shape every answerer returns (extractive, language model) and every adapter renders (CLI,
+HTTP API, chat UI); ``Answer.to_dict`` is the public JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+CHECKED_HEADING = "Checked against the articles:"  # shown after a model's draft the check changed
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One numbered source of an answer: the exact sentence(s) quoted and where they are."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str
+    passage: str
+    quote: str
+    start: int  # offsets of the quote in the article text
+    end: int
+    score: float
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class ShortAnswerAt:
+    """Where a short answer is: ``citations[n - 1].quote[start:end] == short_answer``."""
+
+    citation: int  # the citation's number n
+    start: int
+    end: int
+
+
+@dataclass
+class Answer:
+    """What the assistant says, and why it can be trusted."""
+
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    standalone_question: str = ""  # the question as retrieved, after resolving a follow-up
+    answerer: str = "extractive"  # "extractive", or the language model's setting, e.g. "openai:gpt-4o-mini"
+    sentences: list[Any] = field(default_factory=list)  # a model's sentences as checked (citecheck.SentenceCheck)
+    fallback: bool = False  # the model's answer was not verified, so this is the extractive answer
+    notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
+    short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
+    short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The public JSON shape shared by the CLI and the HTTP API."""
+        return {
+            "question": self.question,
+            "standalone_question": self.standalone_question or self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [asdict(c) for c in self.citations],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+            "answerer": self.answerer,
+            "sentences": [_sentence_dict(s) for s in self.sentences],
+            "fallback": self.fallback,
+            "notes": list(self.notes),
+            "short_answer": self.short_answer,
+            "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
+        }
+
+
+def _sentence_dict(check: Any) -> dict[str, Any]:
+    """A checked sentence as JSON: its text, whether it was verified, and the evidence."""
+    return {**asdict(check), "supported_by": list(check.supported_by)}
+
+
+def abstention(question: str) -> str:
+    """The message given when the articles do not answer."""
+    return (
+        "The articles do not say. None of the indexed passages answers "
+        f"\u201c{question.strip()}\u201d closely enough to quote."
+    )
