@@ -72,6 +72,13 @@ def test_a_table_row_reads_column_colon_value(tmp_path: Path) -> None:
     ]
 
 
+def test_a_table_of_header_cells_only_reads_row_by_row(tmp_path: Path) -> None:
+    # Found on a page of the Debian packages' manuals: a table whose every cell is a <th>.
+    article = load_page(tmp_path, "<p>Options follow.</p><table><tr><th>-v</th><th>verbose</th></tr>"
+                                  "<tr><th>-q</th><th>quiet</th></tr></table>")
+    assert quotes(article, "table") == ["-v; verbose", "-q; quiet"]
+
+
 def test_docbook_function_table_pairs_each_paragraph_with_its_column(tmp_path: Path) -> None:
     article = load_page(tmp_path, """<table><thead><tr><th class="func_table_entry">
       <p class="func_signature">Function</p><p>Description</p><p>Example(s)</p></th></tr></thead>

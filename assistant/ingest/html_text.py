@@ -192,7 +192,8 @@ class _Walker:
     def _table(self, el: Any) -> None:
         for caption in el.xpath("./caption"):
             self.layout.add(collapse(caption.text_content()), "caption")
-        header: list[list[str]] = []
+        header: list[list[_Part]] = []
+        head_rows: list[str] = []
         lines: list[str] = []
         for row in el.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"):
             cells = _cells(row)
@@ -201,10 +202,11 @@ class _Walker:
             in_head = row.getparent().tag == "thead" or all(c.tag == "th" for c in row.xpath("./td | ./th"))
             if in_head and not lines:
                 header = _merge_header(header, cells)
+                head_rows.append("; ".join(" ".join(t for _, t in parts) for parts in cells if parts))
                 continue
             lines.append(_row_text(header, cells))
-        if not lines and header:  # a table of header cells only
-            lines.append("; ".join(" ".join(names) for names in header if any(names)))
+        if not lines:  # a table of header cells only: its rows as they are
+            lines = head_rows
         self.layout.add("\n".join(line for line in lines if line), "table")
 
 
