@@ -222,3 +222,28 @@ def test_bad_date_filters_are_a_clear_error(shipped, filters):
 def test_a_filter_nothing_matches_abstains(shipped):
     answer = shipped.ask(FOUNDING_QUESTION, filters=Filters(source="No Such Paper"))
     assert answer.abstained and answer.citations == []
+
+
+
+def test_a_parser_bug_on_one_file_is_reported_and_the_rest_is_ingested(make_assistant, tmp_path, monkeypatch):
+    # Forced: a bug in a parser (one crashed on a table in a page of Debian's manuals) names the
+    # file in the report and leaves the rest of the ingest alone, instead of ending it.
+    from assistant.ingest import formats
+
+    real = formats.load_html
+
+    def load_html(data, key, label):
+        if label.endswith("odd-table.html"):
+            raise TypeError("sequence item 0: expected str instance, tuple found")
+        return real(data, key, label)
+
+    monkeypatch.setattr(formats, "load_html", load_html)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "odd-table.html").write_text("<html><body><p>Ferries stop at noon.</p></body></html>")
+    (corpus / "tram.html").write_text("<html><head><title>Tram</title></head><body>"
+                                      "<p>The tram line was extended by four stops.</p></body></html>")
+    report = make_assistant(corpus_dir=corpus).ingest([corpus])
+    assert [entry.title for entry in report.added] == ["Tram"]
+    [failed] = report.failed
+    assert failed.key.endswith("odd-table.html") and "TypeError" in failed.reason

@@ -15,6 +15,7 @@ none when a question asks "what happened last week".
 from __future__ import annotations
 
 import json
+import logging
 import os
 import stat
 from collections.abc import Iterable
@@ -25,6 +26,8 @@ from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
 from . import formats
 from ..errors import LoadError
+
+log = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
 
@@ -79,14 +82,20 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     if not data.strip():
         raise LoadError(label, "empty file")
     key = _key(path, root)
-    if suffix == ".jsonl":
-        return _load_jsonl(data, key, label)
-    if suffix == ".pdf":
-        article = formats.load_pdf(data, key, label)
-    elif suffix in (".html", ".htm"):
-        article = formats.load_html(data, key, label)
-    else:
-        article = formats.load_text(data, key, label, markdown=suffix != ".txt")
+    try:
+        if suffix == ".jsonl":
+            return _load_jsonl(data, key, label)
+        if suffix == ".pdf":
+            article = formats.load_pdf(data, key, label)
+        elif suffix in (".html", ".htm"):
+            article = formats.load_html(data, key, label)
+        else:
+            article = formats.load_text(data, key, label, markdown=suffix != ".txt")
+    except LoadError:
+        raise
+    except Exception as exc:  # a parser's bug on one odd file must not stop an ingest of thousands
+        log.debug("loading %s failed", label, exc_info=True)
+        raise LoadError(label, f"could not be read ({type(exc).__name__}: {exc}); the other files are unaffected") from exc
     if not any(ch.isalnum() for ch in article.text):
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
     return Loaded([article], [])
