@@ -11,6 +11,7 @@ COLUMNS = [  # (key, header, format)
     ("bytes_per_chunk", "disk bytes/chunk", "{:.0f}"),
     ("retrieve_p50_ms", "retrieve p50 ms", "{:.1f}"), ("retrieve_p95_ms", "retrieve p95 ms", "{:.1f}"),
     ("ask_p50_ms", "ask p50 ms", "{:.1f}"), ("ask_p95_ms", "ask p95 ms", "{:.1f}"),
+    ("first_answer_s", "start to first answer s", "{:.1f}"),
 ]
 RATIOS = ["chunks_per_s", "chars_per_s", "peak_mb", "bytes_per_chunk", "retrieve_p50_ms"]
 
@@ -24,7 +25,7 @@ def table(results: list[dict]) -> str:
         for name, row in rows.items():
             cells = [fmt.format(row[k]) if row.get(k) is not None else "-" for k, _, fmt in COLUMNS]
             lines.append(f"| {size} | {name} | " + " | ".join(cells) + " |")
-        if len(rows) == 2:
+        if {"assistant", "tutorial"} <= rows.keys():
             a, b = rows["assistant"], rows["tutorial"]
             cells = [f"{a[k] / b[k]:.2f}x" if k in RATIOS and b.get(k) else "" for k, _, _ in COLUMNS]
             lines.append(f"| {size} | ratio | " + " | ".join(cells) + " |")

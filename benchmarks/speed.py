@@ -10,7 +10,13 @@ and each pipeline runs in a fresh child process, so peak memory is its own:
 * index size on disk per chunk;
 * query latency p50/p95 over ``--queries`` SQuAD dev questions: retrieval alone (the project's
   hybrid ``Retriever.search``; the tutorial's ``similarity_search(k=4)``), and the project's full
-  extractive ``ask`` (the tutorial has no answer step without an LLM).
+  extractive ``ask`` (the tutorial has no answer step without an LLM);
+* the project's time from process start to first answer: a new Python process that imports the
+  package, opens the index, loads the models and answers one question, timed from its launch.
+
+``--pipelines assistant`` runs one pipeline only; ``--keep DIR`` keeps each size's corpus and
+indexes under DIR/<size> (for benchmarks/load.py); ``--pool FILE`` takes the corpus from a JSONL
+file benchmarks/corpus.py wrote instead of assembling it again (the larger sizes take minutes).
 
 Results merge into ``--out``/results.json (one row per size and pipeline, so sizes can be run
 separately), and results.md plus latency.png and throughput.png are redrawn from all of them.
@@ -60,6 +66,19 @@ def timed(fn, items: list[str]) -> list[float]:  # noqa: ANN001
     return out
 
 
+def first_answer_s(index: Path, question: str) -> float:
+    """Seconds from launching a new Python process to its first answer on ``index``."""
+    code = ("import sys; from pathlib import Path; from assistant import Assistant, Settings; "
+            "a = Assistant.from_settings(Settings(index_dir=Path(sys.argv[1]), progress=False)); "
+            "print(bool(a.ask(sys.argv[2]).text))")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code, str(index), question], check=True, capture_output=True,
+                          text=True, cwd=ROOT)
+    elapsed = time.perf_counter() - started
+    assert done.stdout.strip() == "True", done.stdout
+    return elapsed
+
+
 def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
     """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
     from assistant.eval.metrics import percentile
@@ -81,6 +100,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         result["retrieve_ms"] = timed(lambda q: assistant.retriever.search(q, assistant.settings.k), qs)
         result["ask_ms"] = timed(assistant.ask, qs)
         result["index_bytes"] = dir_bytes(workdir / "index")
+        result["first_answer_s"] = first_answer_s(workdir / "index", qs[-1])
     else:
         from assistant.eval.baseline import TutorialPipeline
 
@@ -109,19 +129,23 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
     return result
 
 
-def run(sizes: list[int], n_queries: int, out: Path) -> list[dict]:
-    from corpus import assemble, prefix, write_jsonl
+def run(sizes: list[int], n_queries: int, out: Path, pipelines: list[str], keep: Path | None = None,
+        pool_file: Path | None = None) -> list[dict]:
+    from corpus import assemble, prefix, read_pool, write_jsonl
 
     results_path = out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else []
-    pool = assemble(max(sizes))  # walking site-packages once; smaller corpora are its prefixes
+    # walking the manuals and site-packages once; smaller corpora are its prefixes
+    pool = read_pool(pool_file) if pool_file else assemble(max(sizes))
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
-            corpus = Path(tmp) / "corpus.jsonl"
+            base = keep / str(size) if keep else Path(tmp)
+            base.mkdir(parents=True, exist_ok=True)
+            corpus = base / "corpus.jsonl"
             write_jsonl(prefix(pool, size), corpus)
-            for pipeline in PIPELINES:
-                workdir = Path(tmp) / pipeline
-                workdir.mkdir()
+            for pipeline in pipelines:
+                workdir = base / pipeline
+                workdir.mkdir(exist_ok=False)
                 cmd = [sys.executable, __file__, "--worker", pipeline, "--corpus", str(corpus),
                        "--workdir", str(workdir), "--queries", str(n_queries)]
                 done = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -143,6 +167,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="corpus sizes in project chunks, comma-separated")
     parser.add_argument("--queries", type=int, default=100, help="questions timed per pipeline and size")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks")
+    parser.add_argument("--pipelines", default=",".join(PIPELINES), help="which pipelines to run, comma-separated")
+    parser.add_argument("--keep", type=Path, help="keep each size's corpus and indexes under this directory")
+    parser.add_argument("--pool", type=Path, help="a corpus JSONL from benchmarks/corpus.py at least as large")
     parser.add_argument("--worker", choices=PIPELINES, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
@@ -150,7 +177,11 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args.workdir, args.queries)))
         return
-    results = run([int(s) for s in args.sizes.split(",")], args.queries, args.out)
+    pipelines = [p for p in args.pipelines.split(",") if p]
+    if not set(pipelines) <= set(PIPELINES):
+        parser.error(f"--pipelines: expected some of {', '.join(PIPELINES)}")
+    sizes = [int(s) for s in args.sizes.split(",")]
+    results = run(sizes, args.queries, args.out, pipelines, args.keep, args.pool)
     print((args.out / "results.md").read_text())
     print(f"{len(results)} rows in {args.out / 'results.json'}")
 
