@@ -17,7 +17,7 @@ from .conftest import build_assistant
 
 MANUAL = Path("/usr/share/doc/postgresql-doc-15/html")
 PAGES = ("sql-cluster.html", "datatype-numeric.html", "functions-xml.html",
-         "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html")
+         "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html", "runtime-config-resource.html")
 CLUSTERED = "When a table is clustered, it is physically reordered based on the index information."
 
 
@@ -88,6 +88,18 @@ def test_a_table_row_is_quoted_when_the_question_asks_for_it(manual) -> None:  #
     answer = assistant.ask("What is the range of a smallint?")
     assert answer.citations[0].quote == ("Name: smallint; Storage Size: 2 bytes; Description: small-range integer; "
                                          "Range: -32768 to +32767")
+
+
+def test_a_question_about_a_default_quotes_the_sentence_that_states_it(manual) -> None:  # noqa: ANN001
+    # The manual names a setting, describes it, and gives its default in a sentence that shares
+    # no word with the question but "default" ("The default value is four megabytes (4MB).").
+    shipped, _ = manual
+    quoting = Assistant(shipped.settings.replace(reader="off"), shipped.store, shipped.embedder, shipped.lexical)
+    for question, default in (("If I don't change work_mem, how much memory can one sort use?", "(4MB)"),
+                              ("How big are the shared buffers by default?", "(128MB)")):
+        answer = quoting.ask(question)
+        assert default in answer.citations[0].quote, (question, answer.text)
+        assert default in shipped.ask(question).text or shipped.ask(question).abstained
 
 
 def test_pages_sharing_a_template_are_not_near_duplicates_but_a_copy_is(manual) -> None:  # noqa: ANN001

@@ -6,6 +6,10 @@ answer the question. Each candidate sentence is scored by
 * its embedding similarity to the question (the model's notion of meaning: "set up" ~ "established"),
 * the share of the question's content words it contains (stemmed, so "discussions" ~ "discuss"),
 * a small bonus when the question asks *when* / *how many* and the sentence holds a date / number,
+* for a question about a default ("what is X set to by default?"), a sentence that states a
+  default ("The default value is 4MB.") scores at least as well as the best sentence of its
+  section (between the headings around it): reference pages describe a setting under its name
+  and state its default in words that share nothing with the question but "default",
 
 and the answer abstains when the best sentence scores below ``abstain_below``: a threshold
 calibrated on the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
@@ -46,6 +50,8 @@ _ASKS_FOR = (
     ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
+_DEFAULT = re.compile(r"(?<!non-)\bdefault(s|ed)?\b", re.I)
+_ASKS_DEFAULT = re.compile(r"\b(by default|default|out of the box|if (i|you) (never|don't|do not) (set|choose|change))\b", re.I)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
@@ -91,6 +97,8 @@ class ExtractiveAnswerer:
             bonus = 1.0 if wants is not None and wants.search(cand.text) else 0.0
             total = WEIGHTS["semantic"] * float(sim) + WEIGHTS["lexical"] * lexical + WEIGHTS["type"] * bonus
             scored.append((total, cand))
+        if _ASKS_DEFAULT.search(question):
+            scored = _defaults_inherit(question, scored)
         scored.sort(key=lambda item: -item[0])
         return scored
 
@@ -168,6 +176,43 @@ class ExtractiveAnswerer:
             if start < end:
                 return cand, (start - cand.start, end - cand.start)
         return None
+
+
+def _defaults_inherit(question: str, scored: list[tuple[float, _Candidate]]) -> list[tuple[float, _Candidate]]:
+    """A sentence stating a default takes the best score of its section (the candidates of its
+    article between the headings around it, which say what it is the default of), plus the
+    type bonus, plus lexical credit for the share of its section's heading ("work_mem (integer)")
+    that the question names."""
+    headings: dict[str, dict[int, str]] = {}
+    for _, cand in scored:
+        chunk = cand.passage.chunk
+        found = headings.setdefault(chunk.article_id, {})
+        for (start, end), kind in zip(chunk.sentences, chunk.kinds or []):
+            if kind == "heading":
+                found[start] = chunk.text[start - chunk.start : end - chunk.start]
+    words = _terms(question.replace("_", " "))
+    out = []
+    for score, cand in scored:
+        if _DEFAULT.search(cand.text):
+            article = cand.passage.chunk.article_id
+            lo = max((h for h in headings[article] if h < cand.start), default=-1)
+            hi = min((h for h in headings[article] if h > cand.start), default=float("inf"))
+            section = [s for s, c in scored if c.passage.chunk.article_id == article and lo < c.start < hi]
+            named = _names(question, words, headings[article].get(lo, ""))
+            score = max([score, *section]) + WEIGHTS["type"] + WEIGHTS["lexical"] * named
+        out.append((score, cand))
+    return out
+
+
+def _names(question: str, words: set[str], heading: str) -> float:
+    """How far the question names a section's heading, 0..1: 1 when it names the heading's first
+    word verbatim (a setting, "work_mem"), else the share of the heading's words it holds, with
+    identifiers split ("shared_buffers" ~ "shared buffers")."""
+    first = _WORD.search(heading)
+    if first and re.search(rf"(?<!\w){re.escape(first.group())}(?!\w)", question, re.I):
+        return 1.0
+    terms = _terms(heading.replace("_", " "))
+    return len(words & terms) / len(terms) if terms else 0.0
 
 
 def _window(cand: _Candidate) -> Window:
