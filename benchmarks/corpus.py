@@ -145,6 +145,16 @@ def write_jsonl(articles: list[tuple[str, str]], path: Path) -> None:
             out.write(json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False) + "\n")
 
 
+def write_parts(articles: list[tuple[str, str]], directory: Path, per_part: int = 500) -> None:
+    """The articles as JSONL files of ``per_part`` articles each (``part-0001.jsonl``, ...): an
+    archive is many files, and each stays well under the loader's file size limit."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for number, lo in enumerate(range(0, len(articles), per_part), start=1):
+        with (directory / f"part-{number:04d}.jsonl").open("w", encoding="utf-8") as out:
+            for i, (title, text) in enumerate(articles[lo : lo + per_part], start=lo):
+                out.write(json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--chunks", type=int, default=1000)

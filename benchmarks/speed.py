@@ -79,6 +79,13 @@ def first_answer_s(index: Path, question: str) -> float:
     return elapsed
 
 
+def corpus_rows(corpus: Path):  # noqa: ANN201 - an iterator of dicts
+    """The articles of a corpus directory's JSONL parts, in order."""
+    for part in sorted(corpus.glob("*.jsonl")):
+        with part.open(encoding="utf-8") as lines:
+            yield from (json.loads(line) for line in lines)
+
+
 def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
     """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
     from assistant.eval.metrics import percentile
@@ -93,6 +100,8 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         base = peak_mb()
         started = time.perf_counter()
         report = assistant.ingest([corpus])
+        if report.failed:  # a benchmark of a partial ingest would be a wrong number
+            raise SystemExit("ingest failed: " + "; ".join(f"{e.key}: {e.reason}" for e in report.failed[:5]))
         result["ingest_s"] = time.perf_counter() - started
         result["chunks"], result["articles"] = report.chunks, len(report.added)
         result["peak_mb"], result["model_mb"] = peak_mb(), base
@@ -108,7 +117,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         tutorial.embeddings.embed_query("warm up")
         base = peak_mb()
         started = time.perf_counter()
-        rows = [json.loads(line) for line in corpus.read_text(encoding="utf-8").splitlines()]
+        rows = list(corpus_rows(corpus))
         tutorial.ingest([(r["title"], r["text"]) for r in rows])
         result["ingest_s"] = time.perf_counter() - started
         result["chunks"], result["articles"] = tutorial.chunks, len(rows)
@@ -117,7 +126,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         result["retrieve_ms"] = timed(tutorial.search, qs)
         result["ask_ms"] = []
         result["index_bytes"] = dir_bytes(workdir / "tutorial")
-    result["chars"] = sum(len(json.loads(line)["text"]) for line in corpus.read_text(encoding="utf-8").splitlines())
+    result["chars"] = sum(len(row["text"]) for row in corpus_rows(corpus))
     for name in ("retrieve_ms", "ask_ms"):
         values = result.pop(name)
         result[name.replace("_ms", "_p50_ms")] = percentile(values, 50)
@@ -131,7 +140,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
 
 def run(sizes: list[int], n_queries: int, out: Path, pipelines: list[str], keep: Path | None = None,
         pool_file: Path | None = None) -> list[dict]:
-    from corpus import assemble, prefix, read_pool, write_jsonl
+    from corpus import assemble, prefix, read_pool, write_parts
 
     results_path = out / "results.json"
     results = json.loads(results_path.read_text()) if results_path.exists() else []
@@ -141,8 +150,8 @@ def run(sizes: list[int], n_queries: int, out: Path, pipelines: list[str], keep:
         with tempfile.TemporaryDirectory(prefix=f"bench-{size}-") as tmp:
             base = keep / str(size) if keep else Path(tmp)
             base.mkdir(parents=True, exist_ok=True)
-            corpus = base / "corpus.jsonl"
-            write_jsonl(prefix(pool, size), corpus)
+            corpus = base / "corpus"
+            write_parts(prefix(pool, size), corpus)
             for pipeline in pipelines:
                 workdir = base / pipeline
                 workdir.mkdir(exist_ok=False)
