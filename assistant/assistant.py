@@ -87,6 +87,8 @@ class Assistant:
         targets = [Path(p) for p in paths] if paths else [self.settings.corpus_dir]
         report = Ingester(self.settings, self.store, self.embedder).ingest(targets, sync, on_progress)
         self.lexical.invalidate()
+        if report.added or report.updated or report.removed:
+            self.lexical.ensure(self.store)  # BM25 built now, not on the first question (43 s at 80k chunks)
         return report
 
     def ensure_index(self) -> IngestReport | None:
