@@ -8,8 +8,9 @@ answer the question. Each candidate sentence is scored by
 * a small bonus when the question asks *when* / *how many* and the sentence holds a date / number,
 * for a question about a default ("what is X set to by default?"), a sentence that states a
   default ("The default value is 4MB.") scores at least as well as the best sentence of its
-  section (between the headings around it): reference pages describe a setting under its name
-  and state its default in words that share nothing with the question but "default",
+  section (between the headings around it), plus credit when the question names the section's
+  heading: reference pages describe a setting under its name and state its default in words
+  that share nothing with the question but "default",
 
 and the answer abstains when the best sentence scores below ``abstain_below``: a threshold
 calibrated on the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
@@ -51,7 +52,7 @@ _ASKS_FOR = (
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
 _DEFAULT = re.compile(r"(?<!non-)\bdefault(s|ed)?\b", re.I)
-_ASKS_DEFAULT = re.compile(r"\b(by default|default|out of the box|if (i|you) (never|don't|do not) (set|choose|change))\b", re.I)
+_ASKS_DEFAULT = re.compile(r"\b(default|out of the box|if (i|you) (never|don't|do not) (set|choose|change))\b", re.I)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
