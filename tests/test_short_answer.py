@@ -116,3 +116,21 @@ def test_a_sentence_the_scorer_is_sure_of_is_quoted_when_set_even_if_the_reader_
     assert not answer.abstained and answer.short_answer == "" and answer.short_answer_at is None
     assert answer.citations[0].quote == SENTENCE_2010
     assert sure.ask("What is the capital of Australia?").abstained  # the scorer is not sure of that one
+
+
+def test_the_reader_reads_further_sentences_only_when_the_best_one_does_not_answer(shipped: Assistant, monkeypatch):
+    """The cost of the reader: the sentence the scorer ranks first is read alone, and the next ones
+    (`reader_candidates` in all) only when it does not answer, as for a question to abstain on."""
+    reader = shipped.answerer.reader
+    original, windows_read = reader.read, []
+
+    def counting(question, windows, **kwargs):  # noqa: ANN001, ANN202
+        windows_read.append(len(windows))
+        return original(question, windows, **kwargs)
+
+    monkeypatch.setattr(reader, "read", counting)
+    assert shipped.ask(FOUNDING_QUESTION).short_answer == "2010"
+    assert windows_read == [1]
+    windows_read.clear()
+    assert shipped.ask("What is the population of Tokyo?").abstained
+    assert windows_read == [1, shipped.settings.reader_candidates - 1]

@@ -164,18 +164,24 @@ class ExtractiveAnswerer:
 
     def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
         """The sentence holding the reader's best answer, and the answer's offsets in it; None when
-        the best reading scores below the reader's calibrated threshold (nothing answers)."""
+        the best reading scores below the reader's calibrated threshold (nothing answers).
+
+        The first sentence in the scorer's order that the reader says answers wins (the reader
+        verifies, the scorer ranks), so the best-scored one is read alone first and the others only
+        when it does not answer: a question the top sentence answers costs one window, not all."""
         windows = [_window(c) for c in candidates]
-        readings = self.reader.read(question, windows)  # type: ignore[union-attr]
-        answering = [r for r in readings if r.answerable_score >= self.reader.threshold and r.text.strip()]  # type: ignore[union-attr]
-        for best in answering:  # the best-scored sentence that answers: the reader verifies, the scorer ranks
-            window, chunk = windows[best.window], candidates[best.window].passage.chunk
-            start = chunk.start + window.offset + best.start  # article offsets of the span
-            end = chunk.start + window.offset + best.end
-            cand = _sentence_at(candidates[best.window], start, end)
-            start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
-            if start < end:
-                return cand, (start - cand.start, end - cand.start)
+        for group in (range(0, min(1, len(windows))), range(1, len(windows))):
+            readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
+            for i, reading in zip(group, readings):
+                if reading.answerable_score < self.reader.threshold or not reading.text.strip():  # type: ignore[union-attr]
+                    continue
+                window, chunk = windows[i], candidates[i].passage.chunk
+                start = chunk.start + window.offset + reading.start  # article offsets of the span
+                end = chunk.start + window.offset + reading.end
+                cand = _sentence_at(candidates[i], start, end)
+                start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
+                if start < end:
+                    return cand, (start - cand.start, end - cand.start)
         return None
 
 
