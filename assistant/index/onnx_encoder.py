@@ -130,6 +130,10 @@ class OnnxEncoder:
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # Without its memory arena ONNX Runtime frees each run's buffers. The arena kept about 240 MB
+        # after batches of 16 x 256 tokens for the life of the process; without it a batch took as
+        # long within the noise of a loaded machine (docs/benchmarks.md, "Ingest memory").
+        options.enable_cpu_mem_arena = False
         if threads:  # else ONNX Runtime's default: one intra-op thread per physical core
             options.intra_op_num_threads = threads
         self.session = ort.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
