@@ -14,7 +14,9 @@ and each pipeline runs in a fresh child process, so peak memory is its own:
 * the project's time from process start to first answer: a new Python process that imports the
   package, opens the index, loads the models and answers one question, timed from its launch.
 
-``--pipelines assistant`` runs one pipeline only; ``--keep DIR`` keeps each size's corpus and
+``--measure INDEX`` prints the query figures of an index built before (latencies, start to first
+answer, size, the query process's peak RSS) without ingesting; ``--pipelines assistant`` runs one
+pipeline only; ``--keep DIR`` keeps each size's corpus and
 indexes under DIR/<size> (for benchmarks/load.py); ``--pool FILE`` takes the corpus from a JSONL
 file benchmarks/corpus.py wrote instead of assembling it again (the larger sizes take minutes).
 
@@ -86,10 +88,38 @@ def corpus_rows(corpus: Path):  # noqa: ANN201 - an iterator of dicts
             yield from (json.loads(line) for line in lines)
 
 
-def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
-    """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
+def query_figures(assistant, index: Path, qs: list[str]) -> dict:  # noqa: ANN001 - an Assistant
+    """Latencies (lists of ms), index size and start to first answer of the project's index."""
+    assistant.ask(qs[0])  # builds the lexical index if it is stale, outside the timings
+    return {"retrieve_ms": timed(lambda q: assistant.retriever.search(q, assistant.settings.k), qs),
+            "ask_ms": timed(assistant.ask, qs), "index_bytes": dir_bytes(index),
+            "first_answer_s": first_answer_s(index, qs[-1])}
+
+
+def percentiles(result: dict) -> None:
+    """Replace the latency lists in ``result`` by their p50 and p95."""
     from assistant.eval.metrics import percentile
 
+    for name in ("retrieve_ms", "ask_ms"):
+        values = result.pop(name)
+        result[name.replace("_ms", "_p50_ms")] = percentile(values, 50)
+        result[name.replace("_ms", "_p95_ms")] = percentile(values, 95)
+
+
+def measure(index: Path, n_queries: int) -> dict:
+    """The query figures of an index built before (no ingest), e.g. one that took two sittings."""
+    from assistant import Assistant, Settings
+
+    assistant = Assistant.from_settings(Settings(index_dir=index, progress=False))
+    result = {"index": str(index), "chunks": assistant.store.chunks.count(),
+              "articles": assistant.store.articles.count(), **query_figures(assistant, index, questions(n_queries))}
+    percentiles(result)
+    result["query_process_peak_mb"] = peak_mb()
+    return result
+
+
+def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
+    """One pipeline, one corpus: ingest, size, latency. Runs in its own process."""
     qs = questions(n_queries)
     result: dict = {"pipeline": pipeline}
     if pipeline == "assistant":
@@ -105,11 +135,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         result["ingest_s"] = time.perf_counter() - started
         result["chunks"], result["articles"] = report.chunks, len(report.added)
         result["peak_mb"], result["model_mb"] = peak_mb(), base
-        assistant.ask(qs[0])  # builds the lexical index, outside the timings
-        result["retrieve_ms"] = timed(lambda q: assistant.retriever.search(q, assistant.settings.k), qs)
-        result["ask_ms"] = timed(assistant.ask, qs)
-        result["index_bytes"] = dir_bytes(workdir / "index")
-        result["first_answer_s"] = first_answer_s(workdir / "index", qs[-1])
+        result.update(query_figures(assistant, workdir / "index", qs))
     else:
         from assistant.eval.baseline import TutorialPipeline
 
@@ -127,10 +153,7 @@ def worker(pipeline: str, corpus: Path, workdir: Path, n_queries: int) -> dict:
         result["ask_ms"] = []
         result["index_bytes"] = dir_bytes(workdir / "tutorial")
     result["chars"] = sum(len(row["text"]) for row in corpus_rows(corpus))
-    for name in ("retrieve_ms", "ask_ms"):
-        values = result.pop(name)
-        result[name.replace("_ms", "_p50_ms")] = percentile(values, 50)
-        result[name.replace("_ms", "_p95_ms")] = percentile(values, 95)
+    percentiles(result)
     result["chunks_per_s"] = result["chunks"] / result["ingest_s"]
     result["articles_per_s"] = result["articles"] / result["ingest_s"]
     result["chars_per_s"] = result["chars"] / result["ingest_s"]
@@ -179,10 +202,15 @@ def main() -> None:
     parser.add_argument("--pipelines", default=",".join(PIPELINES), help="which pipelines to run, comma-separated")
     parser.add_argument("--keep", type=Path, help="keep each size's corpus and indexes under this directory")
     parser.add_argument("--pool", type=Path, help="a corpus JSONL from benchmarks/corpus.py at least as large")
+    parser.add_argument("--measure", type=Path, metavar="INDEX",
+                        help="only the query figures of an existing index of the project (no ingest)")
     parser.add_argument("--worker", choices=PIPELINES, help=argparse.SUPPRESS)
     parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure(args.measure, args.queries)))
+        return
     if args.worker:
         print(json.dumps(worker(args.worker, args.corpus, args.workdir, args.queries)))
         return

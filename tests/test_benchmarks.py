@@ -21,7 +21,7 @@ from .conftest import ROOT
 def test_speed_benchmark_reports_both_pipelines(tmp_path, size: int) -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--sizes", str(size), "--queries", "5",
-         "--out", str(tmp_path)],
+         "--out", str(tmp_path), "--keep", str(tmp_path / "keep")],
         capture_output=True, text=True, timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
@@ -37,3 +37,12 @@ def test_speed_benchmark_reports_both_pipelines(tmp_path, size: int) -> None:
     table = (tmp_path / "results.md").read_text()
     assert f"| {size} | ratio |" in table and "chunks/s" in table
     assert (tmp_path / "latency.png").stat().st_size > 1000 and (tmp_path / "throughput.png").stat().st_size > 1000
+
+    # --measure: the query figures of the index that run kept, without ingesting it again
+    index = tmp_path / "keep" / str(size) / "assistant" / "index"
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "speed.py"), "--measure", str(index),
+                           "--queries", "5"], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    measured = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (measured["chunks"], measured["articles"]) == (ours["chunks"], ours["articles"])
+    assert 0 < measured["ask_p50_ms"] <= measured["ask_p95_ms"] and measured["first_answer_s"] > 0
