@@ -113,6 +113,7 @@ class Assistant:
         record = self.article(article_id)
         self.store.delete_article(article_id)
         self.lexical.invalidate()
+        self.lexical.ensure(self.store)  # as after an ingest: the rebuild (31 s at 99k chunks) is not the next question's
         return record
 
     # ---- questions -----------------------------------------------------------------------

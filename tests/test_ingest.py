@@ -138,10 +138,17 @@ def test_lexical_index_is_rebuilt_when_missing(make_assistant, tmp_path: Path) -
     assert (assistant.lexical.directory / fresh.store.stamp()).is_dir()
 
 
-def test_the_lexical_index_is_built_by_the_ingest_not_by_the_first_question(make_assistant, tmp_path: Path) -> None:
+def test_the_lexical_index_is_built_by_the_ingest_and_the_delete_not_by_the_next_question(make_assistant, tmp_path: Path) -> None:
     # At 80k chunks building BM25 took 43 s (docs/benchmarks.md): that wait belongs to the ingest.
     corpus = tmp_path / "corpus"
     write_corpus(corpus)
     assistant = make_assistant(corpus_dir=corpus)
     assistant.ingest()
     assert (assistant.lexical.directory / assistant.store.stamp()).is_dir()
+    # the same after a delete: the deleted article's chunks are gone from BM25 before it returns
+    gone = assistant.articles()[0]
+    assistant.delete(gone.id)
+    assert (assistant.lexical.directory / assistant.store.stamp()).is_dir()
+    built = assistant.lexical.ensure(assistant.store)
+    assert built is not None and sorted(built.ids) == sorted(assistant.store.chunks.get(include=[])["ids"])
+    assert all(c.article_id != gone.id for c in assistant.store.get_chunks(built.ids).values())
