@@ -139,9 +139,9 @@ def prefix(pool: list[tuple[str, str, int]], chunks: int) -> list[tuple[str, str
     return out
 
 
-def write_jsonl(articles: list[tuple[str, str]], path: Path) -> None:
+def write_jsonl(articles: list[tuple[str, str]], path: Path, first_id: int = 0) -> None:
     with Path(path).open("w", encoding="utf-8") as out:
-        for i, (title, text) in enumerate(articles):
+        for i, (title, text) in enumerate(articles, start=first_id):
             out.write(json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False) + "\n")
 
 
@@ -150,9 +150,7 @@ def write_parts(articles: list[tuple[str, str]], directory: Path, per_part: int 
     archive is many files, and each stays well under the loader's file size limit."""
     directory.mkdir(parents=True, exist_ok=True)
     for number, lo in enumerate(range(0, len(articles), per_part), start=1):
-        with (directory / f"part-{number:04d}.jsonl").open("w", encoding="utf-8") as out:
-            for i, (title, text) in enumerate(articles[lo : lo + per_part], start=lo):
-                out.write(json.dumps({"id": i, "title": title, "text": text}, ensure_ascii=False) + "\n")
+        write_jsonl(articles[lo : lo + per_part], directory / f"part-{number:04d}.jsonl", first_id=lo)
 
 
 def main() -> None:
