@@ -31,33 +31,37 @@ from assistant.eval.metrics import squad_scores  # noqa: E402
 DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev16.json"
 
 
-def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[float, str]], float, str]:
+def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[float, str]], float, str, bool]:
     """The reader's (score, span) for each of the ``top`` best-scored sentences, in the scorer's
-    order, and the scorer's best sentence score and text, for one question."""
+    order, the scorer's best sentence score and text, and whether the question names something
+    no retrieved passage mentions (the answerer abstains then, whatever the reader says)."""
     answerer = assistant.answerer
     vector = assistant.embedder.embed([question])[0]
     passages = assistant.retriever.search(question, assistant.settings.k, None, vector)
     scored = answerer.score(question, vector, passages)
     if not scored:
-        return [], float("-inf"), ""
+        return [], float("-inf"), "", False
     from assistant.answer.extractive import _window
+    from assistant.answer.names import unmatched_names
 
     candidates = [c for _, c in scored[:top]]
     found = answerer.reader.read(question, [_window(c) for c in candidates])
-    return [(r.answerable_score, r.text) for r in found], scored[0][0], scored[0][1].text
+    unmatched = bool(unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)))
+    return [(r.answerable_score, r.text) for r in found], scored[0][0], scored[0][1].text, unmatched
 
 
 def replay(rows: list[tuple], threshold: float, floor: float, trust: float = float("inf")) -> dict[str, float]:
     """The figures if the assistant answered as it does (the first sentence, in the scorer's order,
     whose reading scores at least ``threshold``) and abstained when none does or the best sentence
-    scores below ``floor``; except that a best sentence scoring at least ``trust`` is quoted (with
-    no short answer) even when no reading clears the threshold."""
+    scores below ``floor`` or the question names something the passages never mention; except that
+    a best sentence scoring at least ``trust`` is quoted (with no short answer) even when no
+    reading clears the threshold."""
     f1s, ems, abstain_u, abstain_a = [], [], [], []
-    for question, found, first, sentence in rows:
+    for question, found, first, sentence, unmatched in rows:
         span = next((text for score, text in found if score >= threshold and text.strip()), None)
         if span is None and first >= trust:
             span = sentence
-        abstained = span is None or first < floor
+        abstained = span is None or first < floor or unmatched
         exact, f1 = squad_scores("" if abstained else span, question)
         f1s.append(f1)
         ems.append(exact)
@@ -91,7 +95,7 @@ def main() -> None:
         trusts = [float(t) for t in args.trust.split(",")]
         for top in tops:
             rows = [(q, *readings(assistant, q.question, top)) for q in data.questions]
-            grid = sorted({round(score, 1) for _, found, _, _ in rows for score, _ in found if score > float("-inf")})
+            grid = sorted({round(score, 1) for _, found, *_ in rows for score, _ in found if score > float("-inf")})
             replayed = [((t, o), replay(rows, t, floor, o)) for t in grid for o in trusts]
             for cap in (float(c) for c in args.max_wrong.split(",")):
                 allowed = [(t, f) for t, f in replayed if f["wrong"] <= cap] or replayed[:1]

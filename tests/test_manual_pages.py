@@ -114,3 +114,12 @@ def test_pages_sharing_a_template_are_not_near_duplicates_but_a_copy_is(manual) 
 def _blocks(title: str) -> tuple[tuple[int, int, str], ...]:
     names = {page(name).title: name for name in PAGES}
     return page(names[title]).blocks
+
+
+def test_the_manual_answers_for_postgresql_and_abstains_for_mysql(manual) -> None:
+    assistant, _ = manual
+    ours = assistant.ask("How much memory may a sort use before spilling to temporary files?")
+    assert not ours.abstained and "work_mem" in ours.citations[0].passage
+    theirs = assistant.ask("How much memory may a MySQL sort use before spilling to temporary files?")
+    assert theirs.abstained
+    assert theirs.text.endswith("None of them mentions MySQL.")

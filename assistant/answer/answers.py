@@ -6,6 +6,7 @@ HTTP API, chat UI); ``Answer.to_dict`` is the public JSON.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -79,9 +80,15 @@ def _sentence_dict(check: Any) -> dict[str, Any]:
     return {**asdict(check), "supported_by": list(check.supported_by)}
 
 
-def abstention(question: str) -> str:
-    """The message given when the articles do not answer."""
-    return (
-        "The articles do not say. None of the indexed passages answers "
-        f"\u201c{question.strip()}\u201d closely enough to quote."
-    )
+def abstention(question: str, unmatched: Sequence[str] = ()) -> str:
+    """The message given when the articles do not answer; ``unmatched``: the names of the
+    question that no retrieved passage mentions, said so that the reader knows why."""
+    text = ("The articles do not say. None of the indexed passages answers "
+            f"\u201c{question.strip()}\u201d closely enough to quote.")
+    if unmatched:
+        text += f" None of them mentions {_listed(unmatched)}."
+    return text
+
+
+def _listed(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"

@@ -22,10 +22,11 @@ model's rewrite falls back to, and as the baseline of the evaluation.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+
+from .stemming import stemmer
 
 if TYPE_CHECKING:
     from .extractive import Answer
@@ -141,11 +142,5 @@ def _new_words(words: Sequence[str], seen: set[str], limit: int) -> list[str]:
 
 def _stems(text: str) -> set[str]:
     words = [w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP]
-    return set(_stemmer().stemWords(words))
+    return set(stemmer().stemWords(words))
 
-
-@functools.cache
-def _stemmer():  # noqa: ANN202 - a Stemmer.Stemmer, imported lazily
-    import Stemmer
-
-    return Stemmer.Stemmer("english")

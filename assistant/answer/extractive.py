@@ -18,7 +18,6 @@ calibrated on the SQuAD 2.0 dev set (see docs/evaluation.md), not on one questio
 
 from __future__ import annotations
 
-import functools
 import re
 import threading
 from collections import OrderedDict
@@ -26,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
+from .names import unmatched_names
+from .stemming import stemmer
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,6 +136,9 @@ class ExtractiveAnswerer:
         scored = self.score(question, vector, passages)
         if not scored or scored[0][0] < self.abstain_below:
             return Answer(question=question, text=abstention(question), abstained=True)
+        unmatched = unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages))
+        if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
+            return Answer(question=question, text=abstention(question, unmatched), abstained=True)
         best = scored[0][0]
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         span = None
@@ -275,14 +279,8 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
 
 def _terms(text: str) -> set[str]:
     words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-    return set(_stemmer().stemWords(words))
+    return set(stemmer().stemWords(words))
 
-
-@functools.cache
-def _stemmer():  # noqa: ANN202 - a Stemmer.Stemmer, imported lazily
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def _wants(question: str) -> re.Pattern[str] | None:

@@ -1,0 +1,89 @@
+"""Names a question asks about that the retrieved passages never mention.
+
+A question that names something ("Which port does MySQL listen on?", "Who won the 2018 FIFA World
+Cup?") is answered by a passage only if the passage mentions it. On a manual or a news archive
+the closest passages to such a question are often about something else with the same shape
+(PostgreSQL's port, another cup), and both the sentence scorer and the reader can rate them
+highly. So the extractive answerer abstains when a name of the question appears in none of the
+retrieved passages.
+
+A name is a word of the question written as one: a capital letter after the first word
+("Australia", "Oracle's"), an inner capital or digit anywhere ("MySQL", "NVL2", "2018"), or an
+underscore ("work_mem"). Matching is lenient, because a question's writer often spells a name
+their own way: accents and case are ignored, "U.S." matches "US", a name matches the words it
+begins ("Sept" ~ "September", "Protestant" ~ "Protestants"), a word with the same stem ("Marry" ~
+"married"), a word one letter off when the name has four letters or more ("Bismark" ~
+"Bismarck"), and a short all-capital name matches the initials of capitalised words in a row
+("SP" ~ "Scottish Parliament"). Measured in docs/evaluation.md ("Names the passages never
+mention").
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from .stemming import stemmer
+
+_TOKEN = re.compile(r"[^\W_][\w.'\-]*[^\W_]|[^\W_]")
+_WORD = re.compile(r"\w+")
+_CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w'\-]*(?:\s+(?:of|the|and|for|de|du|von)\b)?\s*)+")
+_QUESTION_WORDS = frozenset(
+    "a an are can could did do does for how i if in is of on should the what when where which who "
+    "whom whose why will would".split()
+)
+
+
+def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
+    """The names of ``question`` (see the module's docstring) that none of ``passages`` mentions."""
+    names = _names(question)
+    if not names:
+        return []
+    text = _plain(" ".join(passages))
+    words = set(_WORD.findall(text.lower().replace(".", "")))
+    stems = set(stemmer().stemWords(sorted(words)))
+    initials = {"".join(w[0] for w in run.split() if w[0].isupper()).lower()
+                for run in (m.group() for m in _CAPITALISED_RUN.finditer(text))}
+    return [name for name in names if not _mentioned(name, words, stems, initials)]
+
+
+def _names(question: str) -> list[str]:
+    names = []
+    for i, match in enumerate(_TOKEN.finditer(_plain(question))):
+        word = re.sub(r"'s?$", "", match.group()).strip(".")
+        if len(word) < 2 or word.lower() in _QUESTION_WORDS or (word.isdigit() and len(word) < 3):
+            continue
+        inner = any(ch.isupper() or ch.isdigit() for ch in word[1:]) or "_" in word or word[0].isdigit()
+        if inner or (i > 0 and word[0].isupper()):
+            names.append(word)
+    return names
+
+
+def _mentioned(name: str, words: set[str], stems: set[str], initials: set[str]) -> bool:
+    key = name.lower().replace(".", "")
+    if key.isalpha() and key.upper() == name.replace(".", "") and len(key) <= 5 and \
+            any(key in run for run in initials):
+        return True
+    return all(_word_mentioned(part, words, stems) for part in _WORD.findall(key))
+
+
+def _word_mentioned(part: str, words: set[str], stems: set[str]) -> bool:
+    if part in words or stemmer().stemWord(part) in stems:
+        return True
+    if len(part) >= 3 and any(w.startswith(part) for w in words):
+        return True
+    return len(part) >= 4 and not part.isdigit() and any(_one_letter_off(part, w) for w in words)
+
+
+def _one_letter_off(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def _plain(text: str) -> str:
+    """``text`` without accents ("Hervé" -> "Herve")."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
