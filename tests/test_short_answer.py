@@ -27,8 +27,10 @@ ABSENT = [
     "What is the capital of Australia?",
     "When did South Korea join NATO?",
     "How many U.S. troops are stationed in Japan?",
-    "Which U.S. president signed the 2010 framework?",
 ]
+# "Which U.S. president signed the 2010 framework?" was abstained on until the reader's threshold was
+# calibrated to wrongly abstain on at most 2% of answerable questions (was 10%): it is answered now
+# ("The two governments"), the measured price of fewer wrong abstentions (docs/evaluation.md).
 
 
 def cli_args(assistant: Assistant) -> list[str]:
