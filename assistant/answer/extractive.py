@@ -133,12 +133,12 @@ class ExtractiveAnswerer:
         return np.stack(vectors)
 
     def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
-        scored = self.score(question, vector, passages)
-        if not scored or scored[0][0] < self.abstain_below:
-            return Answer(question=question, text=abstention(question), abstained=True)
         unmatched = unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages))
         if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
             return Answer(question=question, text=abstention(question, unmatched), abstained=True)
+        scored = self.score(question, vector, passages)
+        if not scored or scored[0][0] < self.abstain_below:
+            return Answer(question=question, text=abstention(question), abstained=True)
         best = scored[0][0]
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         span = None
