@@ -151,3 +151,13 @@ def test_every_expected_answer_is_in_its_page_as_the_loader_lays_it_out() -> Non
                                                            question["answers"]):
                 missing.append((name, question["id"]))
     assert missing == []
+
+
+@pytest.mark.parametrize(("question", "default"), [
+    ("How much memory may one sort use if I haven't set work_mem?", "(4MB)"),
+    ("How many bytes can shared_buffers hold with the stock configuration?", "(128MB)"),
+])
+def test_a_default_asked_in_other_words_is_the_settings_default(manual, question: str, default: str) -> None:
+    assistant, _ = manual
+    answer = assistant.ask(question)
+    assert not answer.abstained and default in answer.citations[0].quote

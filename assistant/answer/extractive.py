@@ -53,7 +53,12 @@ _ASKS_FOR = (
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
 _DEFAULT = re.compile(r"(?<!non-)\bdefault(s|ed)?\b", re.I)
-_ASKS_DEFAULT = re.compile(r"\b(default|out of the box|if (i|you) (never|don't|do not) (set|choose|change))\b", re.I)
+_ASKS_DEFAULT = re.compile(  # "what is the default", in the words users ask it with
+    r"\b(default|out of the box|stock (configuration|settings?)|"
+    r"if (i|you) (never|don't|do not|haven't|have not) (set|choose|change|pass|give|specify|configure)|"
+    r"unless (i|you) (set|choose|change|configure|specify)|"
+    r"without (a|an|any|choosing|setting|specifying|giving|passing|naming)|with no \w+|"
+    r"when no \w+ (is|are) (given|specified|set|chosen|named))\b", re.I)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
