@@ -34,6 +34,8 @@ def test_names_the_article_spells_another_way_still_answer(shipped, question: st
     ("In Sept 1760 who negotiated?", "In September 1760 Vaudreuil negotiated."),  # a word it begins
     ("Who did Emma Marry?", "Emma married Ethelred."),  # a capitalised verb, by its stem
     ("What is work_mem?", "work_mem (integer) sets the base amount of memory."),
+    ("What did Mr. Kishida announce?", "Prime Minister Fumio Kishida announced a plan."),  # a title
+    ("What did President Biden sign?", "Biden signed the bill."),
 ])
 def test_names_spelled_another_way_match(question: str, passage: str) -> None:
     assert unmatched_names(question, [passage]) == []
