@@ -42,11 +42,10 @@ def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[
     if not scored:
         return [], float("-inf"), "", False
     from assistant.answer.extractive import _window
-    from assistant.answer.names import unmatched_names
 
     candidates = [c for _, c in scored[:top]]
     found = answerer.reader.read(question, [_window(c) for c in candidates])
-    unmatched = bool(unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)))
+    unmatched = bool(answerer.unmatched_names(question, passages))
     return [(r.answerable_score, r.text) for r in found], scored[0][0], scored[0][1].text, unmatched
 
 

@@ -138,7 +138,7 @@ class ExtractiveAnswerer:
         return np.stack(vectors)
 
     def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
-        unmatched = unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages))
+        unmatched = self.unmatched_names(question, passages)
         if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
             return Answer(question=question, text=abstention(question, unmatched), abstained=True)
         scored = self.score(question, vector, passages)
@@ -170,6 +170,11 @@ class ExtractiveAnswerer:
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
+
+    @staticmethod
+    def unmatched_names(question: str, passages: list[Passage]) -> list[str]:
+        """The names of ``question`` that no passage's title or text mentions (answer/names.py)."""
+        return unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages))
 
     def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
         """The sentence holding the reader's best answer, and the answer's offsets in it; None when
