@@ -46,6 +46,9 @@ def test_names_spelled_another_way_match(question: str, passage: str) -> None:
     ("Who won the 2018 FIFA World Cup?", ["2018", "FIFA", "Cup"]),
     ("What does Oracle's NVL2 function do?", ["NVL2"]),
     ("what is the default port?", []),  # no names: nothing to miss
+    ("What Is The Default Port Of Redis?", []),  # title case: capitals mark no names
+    ("WHICH PORT DOES THE SERVER USE?", []),  # capitals throughout
+    ("Which Port Does work_mem Use In 2018?", ["work_mem", "2018"]),  # but identifiers and numbers do
 ])
 def test_names_no_passage_mentions(question: str, missing: list[str]) -> None:
     passages = ["The server listens on TCP port 5432 by default.", "Oracle is a database; see the World section."]

@@ -14,7 +14,8 @@ their own way: accents and case are ignored, "U.S." matches "US", a name matches
 begins ("Sept" ~ "September", "Protestant" ~ "Protestants"), a word with the same stem ("Marry" ~
 "married"), a word one letter off when the name has four letters or more ("Bismark" ~
 "Bismarck"), and a short all-capital name matches the initials of capitalised words in a row
-("SP" ~ "Scottish Parliament"). A title before a name ("Mr.", "President") need not match.
+("SP" ~ "Scottish Parliament"). A title before a name ("Mr.", "President") need not match. In a
+question written in title case or in capitals, capitals mark nothing; digits and underscores do.
 Measured in docs/evaluation.md ("Then: names no passage mentions, and the reader's threshold
 recalibrated").
 """
@@ -33,6 +34,8 @@ _QUESTION_WORDS = frozenset(
     "a an are can could did do does for how i if in is of on should the what when where which who "
     "whom whose why will would".split()
 )
+# Words only a title-case question capitalises ("What Is The Timeline Of The Plan?").
+_SMALL_WORDS = _QUESTION_WORDS | frozenset("and at be by from has have into or than that this to was were with".split())
 # Titles a question puts before a name that the article may leave out ("Mr. Kishida" for "Prime
 # Minister Fumio Kishida"): the name itself must match, the title need not.
 _TITLES = frozenset(
@@ -56,13 +59,20 @@ def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
 
 
 def _names(question: str) -> list[str]:
+    words = [re.sub(r"'s?$", "", m.group()).strip(".") for m in _TOKEN.finditer(_plain(question))]
+    alphabetic = [w for w in words[1:] if w.isalpha() and len(w) > 1]
+    # In a question written in capitals or in title case ("What Is The Timeline?") capitals do not
+    # mark names; digits and underscores still do.
+    shouted = any(w.isupper() for w in alphabetic) and sum(w.isupper() for w in alphabetic) > len(alphabetic) / 2
+    small = [w for w in alphabetic if w.lower() in _SMALL_WORDS]
+    titled = sum(w[0].isupper() for w in small) > len(small) / 2
     names = []
-    for i, match in enumerate(_TOKEN.finditer(_plain(question))):
-        word = re.sub(r"'s?$", "", match.group()).strip(".")
+    for i, word in enumerate(words):
         if len(word) < 2 or word.lower() in _QUESTION_WORDS | _TITLES or (word.isdigit() and len(word) < 3):
             continue
-        inner = any(ch.isupper() or ch.isdigit() for ch in word[1:]) or "_" in word or word[0].isdigit()
-        if inner or (i > 0 and word[0].isupper()):
+        coded = "_" in word or any(ch.isdigit() for ch in word)
+        inner = any(ch.isupper() for ch in word[1:])
+        if coded or (not shouted and (inner or (i > 0 and word[0].isupper() and not titled))):
             names.append(word)
     return names
 
