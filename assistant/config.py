@@ -62,7 +62,7 @@ class Settings:
         "(a server takes 1 unless set: 1.22x throughput for 50 clients, docs/benchmarks.md)."
     )
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
-    max_file_bytes: int = _setting(20_000_000, "Largest article file accepted.")
+    max_file_bytes: int = _setting(20_000_000, "Largest article file accepted; for JSONL, the largest line (a JSONL file streams, of any size).")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
     progress: bool = _setting(True, "Show a progress bar on long ingests (on a terminal; never for ask).")
     log_level: str = _setting(

@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..ingest.articles import Article, find_files, load_file
+from ..ingest.articles import Article, find_files, stream_file
 from ..ingest.chunking import Chunk, chunk_text
 from ..errors import IngestLocked, LoadError
 
@@ -198,16 +198,17 @@ class Ingester:
 
         return tqdm(files, desc="ingest", unit="file", disable=None)
 
-    def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> list[Article]:
+    def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
+        """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
         try:
-            loaded = load_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes)
+            for item in stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes):
+                if isinstance(item, LoadError):
+                    report.failed.append(Entry(title="", key=item.path, reason=str(item)))
+                else:
+                    loaded_files.add(item.key.split("#")[0])
+                    yield item
         except LoadError as exc:
             report.failed.append(Entry(title="", key=exc.path, reason=str(exc)))
-            return []
-        report.failed += [Entry(title="", key=e.path, reason=str(e)) for e in loaded.errors]
-        if loaded.articles:
-            loaded_files.add(loaded.articles[0].key.split("#")[0])
-        return loaded.articles
 
     def _plan(self, article: Article, existing: dict, report: IngestReport) -> _Pending | None:
         digest = content_hash(article, self.settings)

@@ -14,13 +14,15 @@ none when a question asks "what happened last week".
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
@@ -72,19 +74,38 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
     """Load one file into articles; raise :class:`LoadError` naming the file if it is unusable.
 
     ``root`` is the corpus directory: keys (and so ids) are paths relative to it, so the same
-    corpus gives the same ids wherever it is checked out.
+    corpus gives the same ids wherever it is checked out. ``max_bytes`` caps the file, or for
+    JSONL each line (an article): a JSONL file may be of any size (see :func:`stream_file`).
+    """
+    items = list(stream_file(path, root, max_bytes))
+    return Loaded([a for a in items if isinstance(a, Article)], [e for e in items if isinstance(e, LoadError)])
+
+
+def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> Iterator[Article | LoadError]:
+    """The file's articles one by one, each followed by nothing or interleaved with the
+    :class:`LoadError` of each JSONL line that could not be read; raises :class:`LoadError` when
+    the file as a whole is unusable.
+
+    A JSONL file is read line by line, so its size does not bound an ingest's memory: an archive
+    exported as one JSONL file of any size streams through, and ``max_bytes`` caps each line.
     """
     path = Path(path)
     label, suffix = str(path), path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(label, _unsupported(path.suffix))
+    key = _key(path, root)
+    if suffix == ".jsonl":
+        _check_regular(path)
+        try:
+            with path.open("rb") as raw:
+                yield from _stream_jsonl(_utf8_lines(raw, label, max_bytes), key, label, max_bytes)
+        except OSError as error:
+            raise LoadError(label, _os_reason(error)) from error
+        return
     data = _read_bytes(path, max_bytes)
     if not data.strip():
         raise LoadError(label, "empty file")
-    key = _key(path, root)
     try:
-        if suffix == ".jsonl":
-            return _load_jsonl(data, key, label)
         if suffix == ".pdf":
             article = formats.load_pdf(data, key, label)
         elif suffix in (".html", ".htm"):
@@ -98,36 +119,63 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
         raise LoadError(label, f"could not be read ({type(exc).__name__}: {exc}); the other files are unaffected") from exc
     if not any(ch.isalnum() for ch in article.text):
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
-    return Loaded([article], [])
+    yield article
 
 
-def _load_jsonl(data: bytes, filekey: str, label: str) -> Loaded:
-    text = decode_text(data, label)
-    articles: list[Article] = []
-    errors: list[LoadError] = []
+def _utf8_lines(raw: BinaryIO, label: str, max_bytes: int) -> Iterator[bytes | None]:
+    """The file's lines as UTF-8 bytes, split on "\\n" only (JSON strings may hold U+2028, which
+    str.splitlines() would break on); None for a line over ``max_bytes``, which is skipped unread.
+    A UTF-16 file (byte-order mark) is decoded whole, within ``max_bytes``, then split."""
+    head = raw.read(2)
+    raw.seek(0)
+    if head in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        data = raw.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            raise LoadError(label, f"a UTF-16 JSONL file is read whole, and this one is over the limit of {max_bytes} bytes")
+        yield from (line.encode("utf-8") for line in decode_text(data, label).split("\n"))
+        return
+    while line := raw.readline(max_bytes + 1):
+        if len(line) > max_bytes and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):  # the rest of the long line, in pieces
+                line = raw.readline(1 << 20)
+            yield None
+        else:
+            yield line
+
+
+def _stream_jsonl(lines: Iterable[bytes | None], filekey: str, label: str, max_bytes: int) -> Iterator[Article | LoadError]:
     first_line: dict[str, int] = {}
-    # split("\n"), not splitlines(): JSON strings may hold U+2028 and friends, which
-    # splitlines() would treat as line breaks and cut the object in two.
-    for number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
+    first_error: LoadError | None = None
+    for number, line in enumerate(lines, start=1):
+        if line is not None and not line.strip():
             continue
         try:
-            article = _jsonl_article(line, filekey, label, number)
+            if line is None:
+                raise LoadError(label, f"line is over the limit of {max_bytes} bytes (max_file_bytes); skipped", line=number)
+            article = _jsonl_article(_decode_line(line, label, number), filekey, label, number)
+            if article.key in first_line:
+                raise LoadError(label, f"same id/url/title as line {first_line[article.key]}; skipped", line=number)
         except LoadError as error:
-            errors.append(error)
-            continue
-        if article.key in first_line:
-            reason = f"same id/url/title as line {first_line[article.key]}; skipped"
-            errors.append(LoadError(label, reason, line=number))
+            first_error = first_error or error
+            yield error
             continue
         first_line[article.key] = number
-        articles.append(article)
-    if not articles:
-        if not errors:
+        yield article
+    if not first_line:
+        if first_error is None:
             raise LoadError(label, "empty file")
-        first = errors[0]
-        raise LoadError(label, f"no line could be loaded; line {first.line}: {first.reason}")
-    return Loaded(articles, errors)
+        raise LoadError(label, f"no line could be loaded; line {first_error.line}: {first_error.reason}")
+
+
+def _decode_line(line: bytes, label: str, number: int) -> str:
+    try:
+        return line.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return decode_text(line, label)  # a legacy encoding, detected on the line
+    except LoadError as error:
+        raise LoadError(label, error.reason, line=number) from None
 
 
 def _jsonl_article(line: str, filekey: str, label: str, number: int) -> Article:
@@ -173,16 +221,24 @@ def _walk(directory: Path, errors: list[LoadError]) -> list[Path]:
 
 def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        info = path.stat()
-        # A FIFO or device named like an article would block the read forever (or never end).
-        if not stat.S_ISREG(info.st_mode):
-            raise LoadError(str(path), "not a regular file (a pipe, socket or device)")
-        size = info.st_size
+        size = _check_regular(path).st_size
         if size > max_bytes:
             raise LoadError(str(path), f"file is {size} bytes, over the limit of {max_bytes} bytes")
         return path.read_bytes()
     except OSError as error:
         raise LoadError(str(path), _os_reason(error)) from error
+
+
+def _check_regular(path: Path) -> os.stat_result:
+    """The file's stat; a FIFO or device named like an article would block a read forever (or
+    never end), so it is refused."""
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise LoadError(str(path), _os_reason(error)) from error
+    if not stat.S_ISREG(info.st_mode):
+        raise LoadError(str(path), "not a regular file (a pipe, socket or device)")
+    return info
 
 
 def _os_reason(error: OSError) -> str:
