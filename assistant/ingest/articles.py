@@ -82,9 +82,8 @@ def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000)
 
 
 def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> Iterator[Article | LoadError]:
-    """The file's articles one by one, each followed by nothing or interleaved with the
-    :class:`LoadError` of each JSONL line that could not be read; raises :class:`LoadError` when
-    the file as a whole is unusable.
+    """The file's articles one by one, with a :class:`LoadError` in their place for each JSONL
+    line that could not be read; raises :class:`LoadError` when the file as a whole is unusable.
 
     A JSONL file is read line by line, so its size does not bound an ingest's memory: an archive
     exported as one JSONL file of any size streams through, and ``max_bytes`` caps each line.
