@@ -53,3 +53,44 @@ def test_an_archive_larger_than_max_file_bytes_is_ingested_and_an_overlong_line_
         [f"Harbour report {n}" for n in range(6)] + ["After the long one"])
     assert [entry.reason for entry in report.failed] == [
         f"{archive}:7: line is over the limit of 2000 bytes (max_file_bytes); skipped"]
+
+
+def test_ingesting_one_large_archive_shows_bytes_rate_and_eta_on_a_terminal(tmp_path: Path) -> None:
+    """`assistant ingest` of a single 1.5 MB JSONL file, run under a pseudo-terminal: the bar counts
+    the archive's bytes (one file would never move a bar counted in files). Stopped once the bar
+    has moved; the ingest is crash-safe."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import select
+    import signal
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_archive(corpus / "archive.jsonl", 1_700)
+    primary, secondary = pty.openpty()
+    fcntl.ioctl(secondary, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a terminal's width
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("assistant")), "--index", str(tmp_path / "index"), "--corpus", str(corpus), "ingest"],
+        stdin=secondary, stdout=secondary, stderr=secondary, close_fds=True,
+    )
+    os.close(secondary)
+    seen, deadline = "", time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline and not re.search(r"ingest:\s+\d+%.*[1-9][\d.]*[kM]?/1\.\d+M \[.*B/s\]", seen):
+            if select.select([primary], [], [], 1)[0]:
+                try:
+                    seen += os.read(primary, 4096).decode("utf-8", "replace")
+                except OSError:
+                    break
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        os.close(primary)
+    assert re.search(r"ingest:\s+\d+%.*[1-9][\d.]*[kM]?/1\.\d+M \[.*<.*B/s\]", seen), seen[-2000:]

@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..ingest.articles import Article, find_files, stream_file
 from ..ingest.chunking import Chunk, chunk_text
@@ -174,7 +174,9 @@ class Ingester:
         seen: set[str] = set()
         loaded_files: set[str] = set()
         batch: list[_Pending] = []
-        for done, path in enumerate(self._progress(files), start=1):
+        bar = self._progress_bar(files)
+        for done, path in enumerate(files, start=1):
+            size, counted = _size(path), 0
             for article in self._load(path, report, loaded_files):
                 seen.add(article.id)
                 pending = self._plan(article, existing, report)
@@ -183,20 +185,32 @@ class Ingester:
                 if sum(len(p.chunks) for p in batch) >= 4 * self.settings.embedding_batch_size:
                     self._flush(batch, report)
                     batch = []
+                if bar is not None:  # about the article's share of its file (a JSONL line)
+                    step = min(len(article.text) + len(article.title), size - counted)
+                    bar.update(step)
+                    counted += step
+            if bar is not None:
+                bar.update(size - counted)
             if on_progress:
                 on_progress(done, len(files))
         self._flush(batch, report)
+        if bar is not None:
+            bar.close()
         if sync:
             self._sync(existing, seen, loaded_files, report)
         report.seconds = time.perf_counter() - started
         return report
 
-    def _progress(self, files: list[Path]) -> Iterable[Path]:
-        if not self.settings.progress or len(files) < 20:
-            return files
+    def _progress_bar(self, files: list[Path]) -> Any:
+        """A terminal bar over the corpus's bytes, with rate and ETA (tqdm; it hides itself when
+        the output is not a terminal), for an ingest of 20 files or more or of a megabyte or more:
+        a single JSONL archive moves it line by line."""
+        total = sum(_size(path) for path in files)
+        if not self.settings.progress or (len(files) < 20 and total < 1_000_000):
+            return None
         from tqdm import tqdm
 
-        return tqdm(files, desc="ingest", unit="file", disable=None)
+        return tqdm(total=total, desc="ingest", unit="B", unit_scale=True, disable=None)
 
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
         """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
@@ -283,3 +297,10 @@ class Ingester:
             if not path.exists() or file_key in loaded_files:
                 self.store.delete_article(record.id)
                 report.removed.append(Entry(record.title, record.key, record.id, "file is gone"))
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
