@@ -292,7 +292,6 @@ def _terms(text: str) -> set[str]:
     return set(stemmer().stemWords(words))
 
 
-
 def _wants(question: str) -> re.Pattern[str] | None:
     """The pattern an answer to this kind of question usually contains, if any."""
     q = question.lower()
