@@ -143,4 +143,3 @@ def _new_words(words: Sequence[str], seen: set[str], limit: int) -> list[str]:
 def _stems(text: str) -> set[str]:
     words = [w.lower() for w in _WORD.findall(text) if w.lower() not in _STOP]
     return set(stemmer().stemWords(words))
-
