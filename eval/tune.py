@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from assistant import Settings  # noqa: E402
-from assistant.answer.extractive import _candidates, _terms, _wants  # noqa: E402
+from assistant.answer.extractive import _candidates, _wants  # noqa: E402
+from assistant.answer.terms import terms as _terms  # noqa: E402
 from assistant.assistant import Assistant  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.eval.data import load_dataset  # noqa: E402

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.ingest.chunking import chunk_text, split_sentences
-from assistant.index.ingester import shingle_overlap
+from assistant.index.shingles import shingle_overlap
 
 DEV = Path(__file__).resolve().parents[1] / "tests" / "data" / "squad2" / "squad2-dev.json"
 

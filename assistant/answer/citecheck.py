@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .extractive import _terms
+from .terms import terms as _terms
 
 if TYPE_CHECKING:
     from ..index.embeddings import Embedder

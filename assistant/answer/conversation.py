@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .stemming import stemmer
+from .terms import stemmer
 
 if TYPE_CHECKING:
     from .extractive import Answer

@@ -9,11 +9,11 @@ answer the question. Each candidate sentence is scored by
 * for a question about a default ("what is X set to by default?"), a sentence that states a
   default ("The default value is 4MB.") scores at least as well as the best sentence of its
   section (between the headings around it), plus credit when the question names the section's
-  heading: reference pages describe a setting under its name and state its default in words
-  that share nothing with the question but "default",
+  heading (defaults.py),
 
-and the answer abstains when the best sentence scores below ``abstain_below``: a threshold
-calibrated on the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
+and the answer abstains when the question names something no retrieved passage mentions
+(names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on the
+SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
 """
 
 from __future__ import annotations
@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
+from .defaults import asks_default, lift_defaults
 from .names import unmatched_names
-from .stemming import stemmer
+from .terms import terms as _terms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,29 +37,17 @@ if TYPE_CHECKING:
     from .reader import Reader, Window
     from .retrieve import Passage
 
-_WORD = re.compile(r"\w+")
 _YEAR_OR_DATE = re.compile(
     r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(January|February|March|April|May|June|July|August|September|"
     r"October|November|December)\b|\b\d{1,2}(st|nd|rd|th)? century\b",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)
-_STOP = frozenset(
-    "a an and are as at be by did do does for from had has have how in is it its of on or that the "
-    "their them they this to was were what when where which who whom whose why will with would".split()
-)
 # Questions that ask for what only a code block or a table row holds (sentence kinds, chunking.py).
 _ASKS_FOR = (
     ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
-_DEFAULT = re.compile(r"(?<!non-)\bdefault(s|ed)?\b", re.I)
-_ASKS_DEFAULT = re.compile(  # "what is the default", in the words users ask it with
-    r"\b(default|out of the box|stock (configuration|settings?)|"
-    r"if (i|you) (never|don't|do not|haven't|have not) (set|choose|change|pass|give|specify|configure)|"
-    r"unless (i|you) (set|choose|change|configure|specify)|"
-    r"without (a|an|any|choosing|setting|specifying|giving|passing|naming)|with no \w+|"
-    r"when no \w+ (is|are) (given|specified|set|chosen|named))\b", re.I)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
@@ -104,8 +93,8 @@ class ExtractiveAnswerer:
             bonus = 1.0 if wants is not None and wants.search(cand.text) else 0.0
             total = WEIGHTS["semantic"] * float(sim) + WEIGHTS["lexical"] * lexical + WEIGHTS["type"] * bonus
             scored.append((total, cand))
-        if _ASKS_DEFAULT.search(question):
-            scored = _defaults_inherit(question, scored)
+        if asks_default(question):
+            scored = lift_defaults(question, scored, WEIGHTS["type"], WEIGHTS["lexical"])
         scored.sort(key=lambda item: -item[0])
         return scored
 
@@ -199,43 +188,6 @@ class ExtractiveAnswerer:
         return None
 
 
-def _defaults_inherit(question: str, scored: list[tuple[float, _Candidate]]) -> list[tuple[float, _Candidate]]:
-    """A sentence stating a default takes the best score of its section (the candidates of its
-    article between the headings around it, which say what it is the default of), plus the
-    type bonus, plus lexical credit for the share of its section's heading ("work_mem (integer)")
-    that the question names."""
-    headings: dict[str, dict[int, str]] = {}
-    for _, cand in scored:
-        chunk = cand.passage.chunk
-        found = headings.setdefault(chunk.article_id, {})
-        for (start, end), kind in zip(chunk.sentences, chunk.kinds or []):
-            if kind == "heading":
-                found[start] = chunk.text[start - chunk.start : end - chunk.start]
-    words = _terms(question.replace("_", " "))
-    out = []
-    for score, cand in scored:
-        if _DEFAULT.search(cand.text):
-            article = cand.passage.chunk.article_id
-            lo = max((h for h in headings[article] if h < cand.start), default=-1)
-            hi = min((h for h in headings[article] if h > cand.start), default=float("inf"))
-            section = [s for s, c in scored if c.passage.chunk.article_id == article and lo < c.start < hi]
-            named = _names(question, words, headings[article].get(lo, ""))
-            score = max([score, *section]) + WEIGHTS["type"] + WEIGHTS["lexical"] * named
-        out.append((score, cand))
-    return out
-
-
-def _names(question: str, words: set[str], heading: str) -> float:
-    """How far the question names a section's heading, 0..1: 1 when it names the heading's first
-    word verbatim (a setting, "work_mem"), else the share of the heading's words it holds, with
-    identifiers split ("shared_buffers" ~ "shared buffers")."""
-    first = _WORD.search(heading)
-    if first and re.search(rf"(?<!\w){re.escape(first.group())}(?!\w)", question, re.I):
-        return 1.0
-    terms = _terms(heading.replace("_", " "))
-    return len(words & terms) / len(terms) if terms else 0.0
-
-
 def _window(cand: _Candidate) -> Window:
     """The candidate sentence with its neighbours in the chunk, as the reader reads it."""
     from .reader import Window
@@ -285,11 +237,6 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if len(out) == limit:
                 return out
     return out
-
-
-def _terms(text: str) -> set[str]:
-    words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-    return set(stemmer().stemWords(words))
 
 
 def _wants(question: str) -> re.Pattern[str] | None:

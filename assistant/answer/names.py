@@ -25,7 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from .stemming import stemmer
+from .terms import stemmer
 
 _TOKEN = re.compile(r"[^\W_][\w.'\-]*[^\W_]|[^\W_]")
 _WORD = re.compile(r"\w+")

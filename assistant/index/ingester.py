@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import hashlib
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..ingest.articles import Article, find_files, stream_file
 from ..ingest.chunking import Chunk, chunk_text
+from .shingles import shingle_containment, shingle_overlap
 from ..errors import IngestLocked, LoadError
 
 if TYPE_CHECKING:
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
 
 CHUNKER_VERSION = "3"  # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds
 STORE_VERSION = "2"  # 2: sentence vectors stored at ingest (older indexes are re-ingested)
-_WORD = re.compile(r"\w+")
 # Share of the shorter text's word 5-grams that the longer must hold: an updated or re-headlined
 # story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84
 # (dblink_build_sql_insert / _update, docs/evaluation.md "Near-duplicates").
@@ -98,29 +97,6 @@ def content_hash(article: Article, settings: Settings) -> str:
     if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
         parts.append(settings.embedding_backend)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def shingle_overlap(a: str, b: str, size: int = 5) -> float:
-    """Jaccard overlap of the two texts' word 5-grams, 0..1.
-
-    Example: ``shingle_overlap("a b c d e f", "a b c d e f")`` -> ``1.0``
-    """
-    sa, sb = _shingles(a, size), _shingles(b, size)
-    return len(sa & sb) / len(sa | sb) if sa and sb else 0.0
-
-
-def shingle_containment(a: str, b: str, size: int = 5) -> float:
-    """Share of the shorter text's word 5-grams found in the longer one, 0..1.
-
-    Example: ``shingle_containment("a b c d e", "a b c d e f g")`` -> ``1.0``
-    """
-    sa, sb = _shingles(a, size), _shingles(b, size)
-    return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
-
-
-def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
-    words = _WORD.findall(text.lower())
-    return {tuple(words[i : i + size]) for i in range(max(1, len(words) - size + 1))}
 
 
 def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
