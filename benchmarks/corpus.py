@@ -147,7 +147,7 @@ def write_jsonl(articles: list[tuple[str, str]], path: Path, first_id: int = 0) 
 
 def write_parts(articles: list[tuple[str, str]], directory: Path, per_part: int = 500) -> None:
     """The articles as JSONL files of ``per_part`` articles each (``part-0001.jsonl``, ...): an
-    archive is many files, and each stays well under the loader's file size limit."""
+    archive is many files (the loader also streams one JSONL file of any size)."""
     directory.mkdir(parents=True, exist_ok=True)
     for number, lo in enumerate(range(0, len(articles), per_part), start=1):
         write_jsonl(articles[lo : lo + per_part], directory / f"part-{number:04d}.jsonl", first_id=lo)

@@ -43,6 +43,7 @@ _TITLES = frozenset(
     "chancellor premier king queen prince princess pope general gen admiral colonel col captain capt "
     "senator sen governor gov mayor judge justice chief secretary ambassador".split()
 )
+_NOT_NAMES = _QUESTION_WORDS | _TITLES
 
 
 def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
@@ -68,7 +69,7 @@ def _names(question: str) -> list[str]:
     titled = sum(w[0].isupper() for w in small) > len(small) / 2
     names = []
     for i, word in enumerate(words):
-        if len(word) < 2 or word.lower() in _QUESTION_WORDS | _TITLES or (word.isdigit() and len(word) < 3):
+        if len(word) < 2 or word.lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3):
             continue
         coded = "_" in word or any(ch.isdigit() for ch in word)
         inner = any(ch.isupper() for ch in word[1:])

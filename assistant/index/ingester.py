@@ -150,9 +150,10 @@ class Ingester:
         seen: set[str] = set()
         loaded_files: set[str] = set()
         batch: list[_Pending] = []
-        bar = self._progress_bar(files)
-        for done, path in enumerate(files, start=1):
-            size, counted = _size(path), 0
+        sizes = [_size(path) for path in files]
+        bar = self._progress_bar(len(files), sum(sizes))
+        for done, (path, size) in enumerate(zip(files, sizes), start=1):
+            counted = 0
             for article in self._load(path, report, loaded_files):
                 seen.add(article.id)
                 pending = self._plan(article, existing, report)
@@ -177,12 +178,11 @@ class Ingester:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _progress_bar(self, files: list[Path]) -> Any:
+    def _progress_bar(self, files: int, total: int) -> Any:
         """A terminal bar over the corpus's bytes, with rate and ETA (tqdm; it hides itself when
         the output is not a terminal), for an ingest of 20 files or more or of a megabyte or more:
         a single JSONL archive moves it line by line."""
-        total = sum(_size(path) for path in files)
-        if not self.settings.progress or (len(files) < 20 and total < 1_000_000):
+        if not self.settings.progress or (files < 20 and total < 1_000_000):
             return None
         from tqdm import tqdm
 
