@@ -17,7 +17,8 @@ from .conftest import build_assistant
 
 MANUAL = Path("/usr/share/doc/postgresql-doc-15/html")
 PAGES = ("sql-cluster.html", "datatype-numeric.html", "functions-xml.html",
-         "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html", "runtime-config-resource.html")
+         "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html", "runtime-config-resource.html",
+         "runtime-config-locks.html", "runtime-config-autovacuum.html")
 CLUSTERED = "When a table is clustered, it is physically reordered based on the index information."
 
 
@@ -161,3 +162,19 @@ def test_a_default_asked_in_other_words_is_the_settings_default(manual, question
     assistant, _ = manual
     answer = assistant.ask(question)
     assert not answer.abstained and default in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(("question", "default"), [
+    # A setting's description ("the amount of time to wait on a lock before checking ...") matches
+    # such a question best; its value is in the default's sentence, a few sentences on.
+    ("How long does a backend wait on a lock before it checks for a deadlock?", "one second (1s)"),
+    ("How many autovacuum workers can run at once?", "The default is three."),
+    # Two defaults on the page score alike (the question names the launcher, which the workers'
+    # description mentions): the one that is a duration answers "how long".
+    ("By default, how long does the autovacuum launcher wait between runs?", "one minute (1min)"),
+])
+def test_a_quantity_asked_about_a_setting_is_its_default_in_the_asked_unit(manual, question: str,
+                                                                             default: str) -> None:
+    assistant, _ = manual
+    answer = assistant.ask(question)
+    assert not answer.abstained and default in answer.citations[0].quote, answer.text

@@ -2,7 +2,9 @@
 work_mem?"). A reference page describes a setting under its name ("work_mem (integer)") and states
 its default a few sentences later in words that share nothing with the question but "default"
 ("The default value is four megabytes (4MB)."), so the extractive answerer lifts such a sentence
-to the best score of its section (docs/evaluation.md, "Then: questions about a default").
+to the best score of its section (docs/evaluation.md, "Then: questions about a default"). A
+question for a quantity about a setting ("How long does a backend wait on a lock before it checks
+for a deadlock?") asks for its default too; the sentence lifted must then hold the asked unit.
 """
 from __future__ import annotations
 
@@ -18,7 +20,8 @@ _WORD = re.compile(r"\w+")
 _DEFAULT = re.compile(r"(?<!non-)\bdefault(s|ed)?\b", re.I)
 _ASKS_DEFAULT = re.compile(  # "what is the default", in the words users ask it with
     r"\b(default|out of the box|stock (configuration|settings?)|"
-    r"if (i|you) (never|don't|do not|haven't|have not) (set|choose|change|pass|give|specify|configure)|"
+    r"if (i|you) (never|don't|do not|haven't|have not|didn't|did not) "
+    r"(set|cho(o)?se(n)?|change(d)?|pass(ed)?|give(n)?|specif(y|ied)|configure(d)?|touch(ed)?)|"
     r"unless (i|you) (set|choose|change|configure|specify)|"
     r"without (a|an|any|choosing|setting|specifying|giving|passing|naming)|with no \w+|"
     r"when no \w+ (is|are) (given|specified|set|chosen|named))\b", re.I)
@@ -27,6 +30,24 @@ _ASKS_DEFAULT = re.compile(  # "what is the default", in the words users ask it 
 def asks_default(question: str) -> bool:
     """Whether the question asks for a default, in any of the words users ask it with."""
     return _ASKS_DEFAULT.search(question) is not None
+
+
+_COUNT = r"(\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty|hundred)"
+_OFF = r"\b(zero|disables?|disabled|unlimited|no limit)\b"  # a limit set to nothing answers too
+# The unit a question's answer must carry: "how long ...?" is answered by a duration.
+_UNITS = (
+    (re.compile(r"\bhow long\b", re.I), re.compile(
+        rf"\b{_COUNT}\s*-?\s*(ms|milliseconds?|s|seconds?|min|minutes?|h|hours?|d|days?|weeks?|months?|years?)\b"
+        rf"|{_OFF}", re.I)),
+    (re.compile(r"\bhow (big|large)\b", re.I), re.compile(
+        rf"\b{_COUNT}\s*(bytes?|[kmgt]b|kilobytes?|megabytes?|gigabytes?|terabytes?|pages?|blocks?)\b"
+        rf"|{_OFF}", re.I)),
+)
+
+
+def states_default(sentence: str) -> bool:
+    """Whether the sentence states a default ("The default is 1 GB.")."""
+    return _DEFAULT.search(sentence) is not None
 
 
 def lift_defaults(question: str, scored: Sequence[tuple[float, Any]], type_weight: float,
@@ -45,8 +66,9 @@ def lift_defaults(question: str, scored: Sequence[tuple[float, Any]], type_weigh
                 found[start] = chunk.text[start - chunk.start : end - chunk.start]
     words = terms(question.replace("_", " "))
     out = []
+    unit = next((pattern for asks, pattern in _UNITS if asks.search(question)), None)
     for score, cand in scored:
-        if _DEFAULT.search(cand.text):
+        if _DEFAULT.search(cand.text) and (unit is None or unit.search(cand.text)):
             article = cand.passage.chunk.article_id
             lo = max((h for h in headings[article] if h < cand.start), default=-1)
             hi = min((h for h in headings[article] if h > cand.start), default=float("inf"))

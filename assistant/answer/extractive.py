@@ -6,10 +6,11 @@ answer the question. Each candidate sentence is scored by
 * its embedding similarity to the question (the model's notion of meaning: "set up" ~ "established"),
 * the share of the question's content words it contains (stemmed, so "discussions" ~ "discuss"),
 * a small bonus when the question asks *when* / *how many* and the sentence holds a date / number,
-* for a question about a default ("what is X set to by default?"), a sentence that states a
-  default ("The default value is 4MB.") scores at least as well as the best sentence of its
-  section (between the headings around it), plus credit when the question names the section's
-  heading (defaults.py),
+* for a question about a default ("what is X set to by default?"), or a question for a quantity
+  ("how long does a backend wait ...?") whose best sentence holds none, a sentence that states a
+  default ("The default value is 4MB.", in the asked unit) scores at least as well as the best
+  sentence of its section (between the headings around it), plus credit when the question names
+  the section's heading (defaults.py),
 
 and the answer abstains when the question names something no retrieved passage mentions
 (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on the
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
-from .defaults import asks_default, lift_defaults
+from .defaults import asks_default, lift_defaults, states_default
 from .names import unmatched_names
 from .terms import terms as _terms
 
@@ -81,11 +82,11 @@ class ExtractiveAnswerer:
     def score(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[tuple[float, _Candidate]]:
         """Every candidate sentence with its score, best first."""
         candidates = _candidates(passages, self.max_candidates, quotable_kinds(question))
+        wants = _wants(question)
         if not candidates:
             return []
         semantic = self._vectors(candidates) @ vector
         terms = _terms(question)
-        wants = _wants(question)
         scored = []
         for cand, sim in zip(candidates, semantic):
             words = _terms(cand.text)
@@ -93,9 +94,10 @@ class ExtractiveAnswerer:
             bonus = 1.0 if wants is not None and wants.search(cand.text) else 0.0
             total = WEIGHTS["semantic"] * float(sim) + WEIGHTS["lexical"] * lexical + WEIGHTS["type"] * bonus
             scored.append((total, cand))
-        if asks_default(question):
-            scored = lift_defaults(question, scored, WEIGHTS["type"], WEIGHTS["lexical"])
         scored.sort(key=lambda item: -item[0])
+        if asks_default(question) or (wants is _NUMBER and not _NUMBER.search(scored[0][1].text)):
+            scored = lift_defaults(question, scored, WEIGHTS["type"], WEIGHTS["lexical"])
+            scored.sort(key=lambda item: -item[0])
         return scored
 
     def _vectors(self, candidates: list[_Candidate]) -> np.ndarray:
@@ -230,8 +232,9 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             text = chunk.text[start - chunk.start : end - chunk.start]
             if chunk.kinds and chunk.kinds[number] not in kinds:
                 continue  # a heading, table row or line of code, when the question did not ask for one
-            if key in seen or len(_terms(text)) < 3 or text == chunk.title:
+            if key in seen or (len(_terms(text)) < 3 and not states_default(text)) or text == chunk.title:
                 continue  # headlines and captions name the story; they rarely answer a question
+                # (a short sentence stating a default does: "The default is 1 GB.")
             seen.add(key)
             out.append(_Candidate(passage, start, end, text))
             if len(out) == limit:
@@ -244,6 +247,6 @@ def _wants(question: str) -> re.Pattern[str] | None:
     q = question.lower()
     if re.search(r"\bwhen\b|\bwhat (year|date|century|decade)\b|\bwhich year\b", q):
         return _YEAR_OR_DATE
-    if re.search(r"\bhow (many|much|long|old|far)\b", q):
+    if re.search(r"\bhow (many|much|long|old|far|big|large|often)\b", q):
         return _NUMBER
     return None
