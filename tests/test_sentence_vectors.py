@@ -61,14 +61,21 @@ def test_stored_sentence_vectors_are_the_sentences_embedded_alone(counted, embed
     ids, metas, docs = next(assistant.store.scan_chunks())
     stored = assistant.store.sentence_vectors(ids)
     assert sorted(stored) == sorted(ids)
+    headings = 0
     for id_, meta, text in zip(ids, metas, docs):
         spans = list(zip(meta["sentences"][0::2], meta["sentences"][1::2]))
+        kinds = meta.get("kinds", "").split() or ["prose"] * len(spans)
+        # A headline never answers, so it has no vector; every other sentence has one.
+        headings += sum(kind == "heading" and start not in stored[id_] for (start, _), kind in zip(spans, kinds))
+        spans = [span for span, kind in zip(spans, kinds) if kind != "heading"]
+        assert sorted(stored[id_]) == [s for s, _ in spans]
         alone = embedder.embed([text[s - meta["start"] : e - meta["start"]] for s, e in spans])
         got = np.stack([stored[id_][s] for s, _ in spans])
         assert got.shape == alone.shape
         # Not bit-equal: onnx-int8 quantizes activations per batch, so a text's vector depends a
         # little on its batch-mates (cosine ~0.99), at ingest as at question time.
         assert (got * alone).sum(axis=1).min() > 0.98
+    assert headings >= 1  # the shipped articles' headlines
 
 
 def test_packed_vectors_round_trip_within_float16() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..ingest.articles import Article, find_files, stream_file
-from ..ingest.chunking import Chunk, chunk_text
+from ..ingest.chunking import QUOTABLE_KINDS, Chunk, chunk_text
 from .shingles import shingle_containment, shingle_overlap
 from ..errors import IngestLocked, LoadError
 
@@ -100,14 +100,16 @@ def content_hash(article: Article, settings: Settings) -> str:
 
 
 def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
-    """Each distinct sentence of an article's chunks (overlapping chunks repeat some), by start.
+    """Each distinct sentence of an article's chunks (overlapping chunks repeat some) that an
+    answer may quote, by start: not headings, captions or fragments (``QUOTABLE_KINDS``).
 
     Example: ``sentence_texts(chunk_text("a", "One. Two.", 100, 0))`` -> ``{0: "One.", 5: "Two."}``
     """
     found: dict[int, str] = {}
     for chunk in chunks:
-        for start, end in chunk.sentences:
-            found.setdefault(start, chunk.text[start - chunk.start : end - chunk.start])
+        for (start, end), kind in zip(chunk.sentences, chunk.kinds or ("prose",) * len(chunk.sentences)):
+            if kind in QUOTABLE_KINDS:
+                found.setdefault(start, chunk.text[start - chunk.start : end - chunk.start])
     return found
 
 
@@ -216,10 +218,8 @@ class Ingester:
         return _Pending(article, digest, chunks, replaces=old is not None)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
-        """Embed the batch's chunks and, in the same call, each distinct sentence alone (what the
-        extractive answerer compares with the question), then store article by article."""
-        import numpy as np
-
+        """Embed the batch's chunks and, in the same call, each distinct quotable sentence alone
+        (what the extractive answerer compares with the question), then store article by article."""
         if not batch:
             return
         texts = [f"{p.article.title}\n{c.text}" for p in batch for c in p.chunks]
@@ -229,7 +229,8 @@ class Ingester:
         for pending, found in zip(batch, sentences):
             n = len(pending.chunks)
             by_start = dict(zip(found, vectors[at : at + len(found)]))
-            per_chunk = [np.stack([by_start[start] for start, _ in c.sentences]) for c in pending.chunks]
+            per_chunk = [{start: by_start[start] for start, _ in c.sentences if start in by_start}
+                         for c in pending.chunks]
             self._store(pending, vectors[offset : offset + n], per_chunk, report)
             offset, at = offset + n, at + len(found)
 

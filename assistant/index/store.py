@@ -88,11 +88,13 @@ class Store:
         content_hash: str,
         chunks: Sequence[Chunk],
         vectors: np.ndarray,
-        sentence_vectors: Sequence[np.ndarray],
+        sentence_vectors: Sequence[dict[int, np.ndarray]],
         batch: int = 1000,
     ) -> None:
-        """Store an article's chunks, their sentence vectors (``sentence_vectors[i]``: one row per
-        sentence of ``chunks[i]``), then its record (the commit marker)."""
+        """Store an article's chunks, their sentence vectors (``sentence_vectors[i]``: the vectors
+        of ``chunks[i]``'s quotable sentences, by start), then its record (the commit marker)."""
+        import numpy as np
+
         meta = article_meta(article)
         step = min(batch, self.max_batch)
         for lo in range(0, len(chunks), step):
@@ -110,8 +112,9 @@ class Store:
                 ids=[chunks[i].id for i in part],
                 embeddings=[[0.0]] * len(part),
                 metadatas=[{"article_id": article.id, "content_hash": content_hash,
-                            "starts": [start for start, _ in chunks[i].sentences],
-                            "vectors": pack_vectors(sentence_vectors[i])} for i in part],
+                            **({"starts": list(sentence_vectors[i]),  # Chroma refuses an empty list
+                                "vectors": pack_vectors(np.stack(list(sentence_vectors[i].values())))}
+                               if sentence_vectors[i] else {})} for i in part],
             )
         mean = vectors.mean(axis=0)
         self.articles.upsert(
@@ -197,8 +200,8 @@ class Store:
         got = self.sentences.get(ids=list(chunk_ids), include=["metadatas"])
         out: dict[str, dict[int, np.ndarray]] = {}
         for id_, meta in zip(got["ids"], got["metadatas"]):
-            starts = list(meta["starts"])
-            out[id_] = dict(zip(starts, unpack_vectors(meta["vectors"], len(starts))))
+            starts = list(meta.get("starts") or [])  # none: the chunk has no quotable sentence
+            out[id_] = dict(zip(starts, unpack_vectors(meta.get("vectors", ""), len(starts))))
         return out
 
     def scan_chunks(self) -> Iterator[tuple[list[str], list[dict[str, Any]], list[str]]]:

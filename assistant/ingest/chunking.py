@@ -25,6 +25,9 @@ from dataclasses import dataclass
 from .blocks import HEADLINE_WORDS, Block, plain_blocks
 
 Span = tuple[int, int]
+# The kinds of sentence an answer may quote (prose; code and table rows when asked for). Headings,
+# captions and fragments never answer: the ingest embeds no vector for them.
+QUOTABLE_KINDS = frozenset({"prose", "code", "table"})
 Sentence = tuple[int, int, str]  # (start, end, kind)
 
 _FINAL = re.compile(r"[.!?:;…\"'’”)\]]$")
