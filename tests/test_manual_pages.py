@@ -18,7 +18,7 @@ from .conftest import build_assistant
 MANUAL = Path("/usr/share/doc/postgresql-doc-15/html")
 PAGES = ("sql-cluster.html", "datatype-numeric.html", "functions-xml.html",
          "contrib-dblink-build-sql-insert.html", "contrib-dblink-build-sql-update.html", "runtime-config-resource.html",
-         "runtime-config-locks.html", "runtime-config-autovacuum.html")
+         "runtime-config-locks.html", "runtime-config-autovacuum.html", "queries-limit.html", "populate.html")
 CLUSTERED = "When a table is clustered, it is physically reordered based on the index information."
 
 
@@ -178,3 +178,17 @@ def test_a_quantity_asked_about_a_setting_is_its_default_in_the_asked_unit(manua
     assistant, _ = manual
     answer = assistant.ask(question)
     assert not answer.abstained and default in answer.citations[0].quote, answer.text
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("Why do I need an ORDER BY when I use LIMIT?", "unpredictable subset"),
+    ("Why is COPY quicker in the same transaction as the CREATE TABLE?", "no WAL needs to be written"),
+])
+def test_a_why_question_quotes_the_reason_that_follows_its_best_sentence(manual, question: str,
+                                                                         reason: str) -> None:
+    # The best sentence states the advice ("... it is important to use an ORDER BY clause ...");
+    # the next one gives the reason ("Otherwise you will get an unpredictable subset ...").
+    shipped, _ = manual
+    quoting = Assistant(shipped.settings.replace(reader="off"), shipped.store, shipped.embedder, shipped.lexical)
+    answer = quoting.ask(question)
+    assert reason in answer.text, answer.text

@@ -10,11 +10,12 @@ answer the question. Each candidate sentence is scored by
   ("how long does a backend wait ...?") whose best sentence holds none, a sentence that states a
   default ("The default value is 4MB.", in the asked unit) scores at least as well as the best
   sentence of its section (between the headings around it), plus credit when the question names
-  the section's heading (defaults.py),
+  the section's heading (defaults.py).
 
-and the answer abstains when the question names something no retrieved passage mentions
-(names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on the
-SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
+For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
+when it gives one. The answer abstains when the question names something no retrieved passage
+mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
+the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING
 
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
 from .defaults import asks_default, lift_defaults, states_default
-from .names import unmatched_names
+from .names import question_names, unmatched_names
 from .terms import terms as _terms
 
 if TYPE_CHECKING:
@@ -146,6 +147,7 @@ class ExtractiveAnswerer:
                 cand, span = found
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
                                   (cand.passage.chunk.article_id, cand.start))][: self.max_sentences]
+        chosen = _with_reason(question, chosen, self.max_sentences)
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
@@ -173,7 +175,9 @@ class ExtractiveAnswerer:
 
         The first sentence in the scorer's order that the reader says answers wins (the reader
         verifies, the scorer ranks), so the best-scored one is read alone first and the others only
-        when it does not answer: a question the top sentence answers costs one window, not all."""
+        when it does not answer: a question the top sentence answers costs one window, not all. An
+        answer found in another sentence's window counts only if that window shares a content word
+        with the question besides its names (``_on_topic``)."""
         windows = [_window(c) for c in candidates]
         for group in (range(0, min(1, len(windows))), range(1, len(windows))):
             readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
@@ -185,9 +189,16 @@ class ExtractiveAnswerer:
                 end = chunk.start + window.offset + reading.end
                 cand = _sentence_at(candidates[i], start, end)
                 start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
-                if start < end:
+                if start < end and (i == 0 or _on_topic(question, window.text)):
                     return cand, (start - cand.start, end - cand.start)
         return None
+
+
+def _on_topic(question: str, text: str) -> bool:
+    """Whether the text holds a content word of the question besides its names: "Who is the prime
+    minister of Japan?" is not answered from "... if China tries to invade ..." (which names Japan)."""
+    topic = _terms(question) - _terms(" ".join(question_names(question)))
+    return not topic or bool(topic & _terms(text))
 
 
 def _window(cand: _Candidate) -> Window:
@@ -240,6 +251,31 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if len(out) == limit:
                 return out
     return out
+
+
+_WHY = re.compile(r"^\s*(why|how come|what is the reason|for what reason)\b", re.I)
+_REASON = re.compile(r"\b(because|since|so that|due to|as a result|in order to|therefore|thus|hence|otherwise|"
+                     r"to (avoid|prevent|ensure|allow)|reasons?|in such cases|(this|that|which) means)\b", re.I)
+
+
+def _with_reason(question: str, chosen: list[_Candidate], limit: int) -> list[_Candidate]:
+    """For a "why" question whose best sentence gives no reason, the sentence after it in its
+    passage when that one does ("COPY is fastest when ..." / "In such cases no WAL needs to be
+    written, because ...")."""
+    if not chosen or not _WHY.search(question) or _REASON.search(chosen[0].text):
+        return chosen
+    first = chosen[0]
+    chunk = first.passage.chunk
+    spans = list(chunk.sentences)
+    at = next((i for i, (s, _) in enumerate(spans) if s == first.start), None)
+    if at is None or at + 1 >= len(spans) or (chunk.kinds and chunk.kinds[at + 1] != "prose"):
+        return chosen
+    start, end = spans[at + 1]
+    text = chunk.text[start - chunk.start : end - chunk.start]
+    quoted = any(c.passage.chunk.article_id == chunk.article_id and c.start == start for c in chosen)
+    if quoted or not _REASON.search(text):
+        return chosen
+    return [first, _Candidate(first.passage, start, end, text), *chosen[1:]][:limit]
 
 
 def _wants(question: str) -> re.Pattern[str] | None:

@@ -48,7 +48,7 @@ _NOT_NAMES = _QUESTION_WORDS | _TITLES
 
 def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
     """The names of ``question`` (see the module's docstring) that none of ``passages`` mentions."""
-    names = _names(question)
+    names = question_names(question)
     if not names:
         return []
     text = _plain(" ".join(passages))
@@ -59,7 +59,9 @@ def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
     return [name for name in names if not _mentioned(name, words, stems, initials)]
 
 
-def _names(question: str) -> list[str]:
+def question_names(question: str) -> list[str]:
+    """The words of the question that name something: ``question_names("Which port does MySQL listen on?")``
+    -> ``["MySQL"]``."""
     words = [re.sub(r"'s?$", "", m.group()).strip(".") for m in _TOKEN.finditer(_plain(question))]
     alphabetic = [w for w in words[1:] if w.isalpha() and len(w) > 1]
     # In a question written in capitals or in title case ("What Is The Timeline?") capitals do not
