@@ -34,14 +34,13 @@ def asks_default(question: str) -> bool:
 
 _COUNT = r"(\d[\d,.]*|an?|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty|sixty|hundred)"
 _OFF = r"\b(zero|disables?|disabled|unlimited|no limit)\b"  # a limit set to nothing answers too
-# The unit a question's answer must carry: "how long ...?" is answered by a duration.
+_DURATION = rf"\b{_COUNT}\s*-?\s*(ms|milliseconds?|s|seconds?|min|minutes?|h|hours?|d|days?|weeks?|months?|years?)\b"
+_SIZE = rf"\b{_COUNT}\s*-?\s*(bytes?|[kmgt]b|kilobytes?|megabytes?|gigabytes?|terabytes?|pages?|blocks?|characters?)\b"
+# The unit a question's answer must carry: "how long ...?" is answered by a duration or a length
+# ("63 bytes"), not by a count ("The default is three.").
 _UNITS = (
-    (re.compile(r"\bhow long\b", re.I), re.compile(
-        rf"\b{_COUNT}\s*-?\s*(ms|milliseconds?|s|seconds?|min|minutes?|h|hours?|d|days?|weeks?|months?|years?)\b"
-        rf"|{_OFF}", re.I)),
-    (re.compile(r"\bhow (big|large)\b", re.I), re.compile(
-        rf"\b{_COUNT}\s*(bytes?|[kmgt]b|kilobytes?|megabytes?|gigabytes?|terabytes?|pages?|blocks?)\b"
-        rf"|{_OFF}", re.I)),
+    (re.compile(r"\bhow long\b", re.I), re.compile(rf"{_DURATION}|{_SIZE}|{_OFF}", re.I)),
+    (re.compile(r"\bhow (big|large)\b", re.I), re.compile(rf"{_SIZE}|{_OFF}", re.I)),
 )
 
 
