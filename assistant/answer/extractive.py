@@ -243,9 +243,10 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             text = chunk.text[start - chunk.start : end - chunk.start]
             if chunk.kinds and chunk.kinds[number] not in kinds:
                 continue  # a heading, table row or line of code, when the question did not ask for one
+            # Headlines and captions name the story and rarely answer a question; a short sentence
+            # stating a default does ("The default is 1 GB.").
             if key in seen or (len(_terms(text)) < 3 and not states_default(text)) or text == chunk.title:
-                continue  # headlines and captions name the story; they rarely answer a question
-                # (a short sentence stating a default does: "The default is 1 GB.")
+                continue
             seen.add(key)
             out.append(_Candidate(passage, start, end, text))
             if len(out) == limit:
