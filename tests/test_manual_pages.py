@@ -126,7 +126,8 @@ def test_the_manual_answers_for_postgresql_and_abstains_for_mysql(manual) -> Non
     assert theirs.text.endswith("None of them mentions MySQL.")
 
 
-QUESTION_SETS = ("pg_manual_qa.jsonl", "pg_manual_qa_heldout.jsonl", "pg_manual_qa_third.jsonl")
+QUESTION_SETS = ("pg_manual_qa.jsonl", "pg_manual_qa_heldout.jsonl", "pg_manual_qa_third.jsonl",
+                 "pg_manual_qa_fourth.jsonl")
 
 
 def test_every_expected_answer_is_in_its_page_as_the_loader_lays_it_out() -> None:

@@ -145,9 +145,11 @@ class ExtractiveAnswerer:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
                 cand, span = found
+                # The reader's sentence first, and every sentence the scorer chose after it (one more
+                # quote when the reader's is not among them: the scorer's best stays cited).
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
-                                  (cand.passage.chunk.article_id, cand.start))][: self.max_sentences]
-        chosen = _with_reason(question, chosen, self.max_sentences)
+                                  (cand.passage.chunk.article_id, cand.start))]
+        chosen = _with_reason(question, chosen, max(len(chosen), self.max_sentences))
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
