@@ -67,7 +67,7 @@ def lift_defaults(question: str, scored: Sequence[tuple[float, Any]], type_weigh
     out = []
     unit = next((pattern for asks, pattern in _UNITS if asks.search(question)), None)
     for score, cand in scored:
-        if _DEFAULT.search(cand.text) and (unit is None or unit.search(cand.text)):
+        if states_default(cand.text) and (unit is None or unit.search(cand.text)):
             article = cand.passage.chunk.article_id
             lo = max((h for h in headings[article] if h < cand.start), default=-1)
             hi = min((h for h in headings[article] if h > cand.start), default=float("inf"))
