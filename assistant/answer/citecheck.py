@@ -156,7 +156,7 @@ def _sentences(passage: Passage) -> list[tuple[str, int, int]]:
     """(text, article start, article end) of each sentence of a passage."""
     chunk = passage.chunk
     spans = chunk.sentences or ((chunk.start, chunk.end),)
-    return [(chunk.text[s - chunk.start: e - chunk.start], s, e) for s, e in spans]
+    return [(chunk.between(s, e), s, e) for s, e in spans]
 
 
 def _numbers(markers: str) -> list[int]:

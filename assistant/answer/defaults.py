@@ -62,7 +62,7 @@ def lift_defaults(question: str, scored: Sequence[tuple[float, Any]], type_weigh
         found = headings.setdefault(chunk.article_id, {})
         for (start, end), kind in zip(chunk.sentences, chunk.kinds or []):
             if kind == "heading":
-                found[start] = chunk.text[start - chunk.start : end - chunk.start]
+                found[start] = chunk.between(start, end)
     words = terms(question.replace("_", " "))
     out = []
     unit = next((pattern for asks, pattern in _UNITS if asks.search(question)), None)

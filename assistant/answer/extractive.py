@@ -220,7 +220,7 @@ def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
     kind = {s: k for (s, _), k in zip(chunk.sentences, chunk.kinds)}
     for s, e in chunk.sentences:
         if s <= start and end <= e and s != cand.start and kind.get(s, "prose") in ("prose", kind.get(cand.start)):
-            return _Candidate(cand.passage, s, e, chunk.text[s - chunk.start : e - chunk.start])
+            return _Candidate(cand.passage, s, e, chunk.between(s, e))
     return cand  # the span is cut to the candidate: a heading, code or table row around it is context only
 
 
@@ -242,7 +242,7 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
         chunk = passage.chunk
         for number, (start, end) in enumerate(chunk.sentences):
             key = (chunk.article_id, start)
-            text = chunk.text[start - chunk.start : end - chunk.start]
+            text = chunk.between(start, end)
             if chunk.kinds and chunk.kinds[number] not in kinds:
                 continue  # a heading, table row or line of code, when the question did not ask for one
             # Headlines and captions name the story and rarely answer a question; a short sentence
@@ -274,7 +274,7 @@ def _with_reason(question: str, chosen: list[_Candidate], limit: int) -> list[_C
     if at is None or at + 1 >= len(spans) or (chunk.kinds and chunk.kinds[at + 1] != "prose"):
         return chosen
     start, end = spans[at + 1]
-    text = chunk.text[start - chunk.start : end - chunk.start]
+    text = chunk.between(start, end)
     quoted = any(c.passage.chunk.article_id == chunk.article_id and c.start == start for c in chosen)
     if quoted or not _REASON.search(text):
         return chosen

@@ -109,7 +109,7 @@ def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
     for chunk in chunks:
         for (start, end), kind in zip(chunk.sentences, chunk.kinds or ("prose",) * len(chunk.sentences)):
             if kind in QUOTABLE_KINDS:
-                found.setdefault(start, chunk.text[start - chunk.start : end - chunk.start])
+                found.setdefault(start, chunk.between(start, end))
     return found
 
 

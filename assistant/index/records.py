@@ -52,6 +52,10 @@ class StoredChunk:
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
     kinds: tuple[str, ...] = ()  # each sentence's kind ("prose", "heading", "table", ...); empty: all prose
 
+    def between(self, start: int, end: int) -> str:
+        """The chunk's text between article offsets ``start`` and ``end`` (a sentence's span)."""
+        return self.text[start - self.start : end - self.start]
+
     def page_at(self, offset: int) -> int | None:
         """The PDF page holding article offset ``offset``, or None when not paginated."""
         page = None

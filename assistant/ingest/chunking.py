@@ -48,6 +48,10 @@ class Chunk:
     sentences: tuple[Span, ...]  # absolute (start, end) offsets of each sentence
     kinds: tuple[str, ...] = ()  # each sentence's kind ("prose", "heading", ...); empty: all prose
 
+    def between(self, start: int, end: int) -> str:
+        """The chunk's text between article offsets ``start`` and ``end`` (a sentence's span)."""
+        return self.text[start - self.start : end - self.start]
+
 
 def split_sentences(text: str, max_chars: int = 2000, blocks: Sequence[Block] = ()) -> list[Span]:
     """Offsets of the sentences in ``text``, without surrounding whitespace.
