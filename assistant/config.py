@@ -61,6 +61,9 @@ class Settings:
         0, "ONNX Runtime intra-op threads per model call (embedding model, reader); 0: one per physical core "
         "(a server takes 1 unless set: 1.22x throughput for 50 clients, docs/benchmarks.md)."
     )
+    server_threads: int = _setting(
+        0, "Requests one server process works on at once (FastAPI's thread pool); 0: its default of 40."
+    )
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted; for JSONL, the largest line (a JSONL file streams, of any size).")
     max_question_chars: int = _setting(2000, "Longest question accepted.")
@@ -123,8 +126,9 @@ class Settings:
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")
-        if self.onnx_threads < 0:
-            raise ConfigError(f"onnx_threads={self.onnx_threads!r}: must be 0 (one per core) or a positive integer")
+        for name, default in (("onnx_threads", "one per core"), ("server_threads", "the default")):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name}={getattr(self, name)!r}: must be 0 ({default}) or a positive integer")
         if not 0 <= self.chunk_overlap_chars < self.chunk_chars:
             raise ConfigError(
                 f"chunk_overlap_chars={self.chunk_overlap_chars}: must be >= 0 and below "

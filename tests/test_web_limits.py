@@ -105,3 +105,39 @@ def test_a_chunked_upload_without_content_length_is_cut_off_at_the_cap(uploads: 
         status, _ = post_chunked(url, "/api/articles", chunks=1, chunk=b"The ferry sails again. " * 10)
         assert status == 201
     assert [p.name for p in (uploads.settings.corpus_dir / "uploads").iterdir()] == ["big.txt"]
+
+
+@pytest.mark.parametrize(("threads", "at_once"), [(2, 2), (0, 6)])
+def test_server_threads_bounds_how_many_questions_are_worked_on_at_once(
+    shipped: Assistant, monkeypatch: pytest.MonkeyPatch, threads: int, at_once: int
+) -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    busy, peak, lock = [0], [0], threading.Lock()
+    real_stream = shipped.stream
+
+    def slow_stream(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - forced: a question that takes 0.4 s
+        with lock:
+            busy[0] += 1
+            peak[0] = max(peak[0], busy[0])
+        time.sleep(0.4)
+        with lock:
+            busy[0] -= 1
+        return real_stream(*args, **kwargs)
+
+    monkeypatch.setattr(shipped, "stream", slow_stream)
+    app = create_app(shipped, shipped.settings.replace(server_threads=threads))
+    with live_server(app) as url, ThreadPoolExecutor(6) as pool:
+        replies = list(pool.map(lambda _: httpx.post(f"{url}/api/ask", json=ASK, timeout=30), range(6)))
+    assert [r.status_code for r in replies] == [200] * 6
+    assert all("2010" in r.json()["answer"] for r in replies)
+    assert peak[0] == at_once
+
+
+def test_a_negative_server_threads_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="server_threads=-1"):
+        Settings(server_threads=-1)

@@ -75,7 +75,7 @@ def create_app(assistant: Assistant, settings: Settings | None = None) -> FastAP
     from .openai_api import openai_router
 
     settings = settings or assistant.settings
-    app = FastAPI(title="News assistant", version="0.1.0",
+    app = FastAPI(title="News assistant", version="0.1.0", lifespan=_thread_pool(settings.server_threads),
                   description="Ask questions of news articles; answers quote and cite the articles.")
     guard = Guard(settings)
     app.state.assistant, app.state.settings, app.state.guard = assistant, settings, guard
@@ -87,6 +87,22 @@ def create_app(assistant: Assistant, settings: Settings | None = None) -> FastAP
     app.include_router(embed_router(settings, guard))
     app.add_api_route("/", lambda: RedirectResponse("/ui/"), include_in_schema=False)
     return app
+
+
+def _thread_pool(threads: int):  # noqa: ANN202 - a lifespan context factory
+    """Sets how many requests the app's endpoints work on at once (``server_threads``; 0 keeps
+    FastAPI's default thread pool of 40): the sync endpoints run in anyio's default thread pool."""
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # noqa: ANN202, ARG001
+        if threads:
+            import anyio.to_thread
+
+            anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        yield
+
+    return lifespan
 
 
 def api_router(assistant: Assistant, settings: Settings, guard: Guard):  # noqa: ANN201 - APIRouter
