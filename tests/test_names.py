@@ -49,6 +49,8 @@ def test_names_spelled_another_way_match(question: str, passage: str) -> None:
     ("What Is The Default Port Of Redis?", []),  # title case: capitals mark no names
     ("WHICH PORT DOES THE SERVER USE?", []),  # capitals throughout
     ("Which Port Does work_mem Use In 2018?", ["work_mem", "2018"]),  # but identifiers and numbers do
+    ("I'm on the default port and I've set nothing: which one is it?", []),  # the asker is no name
+    ("If I'm on MySQL, which port is it?", ["MySQL"]),
 ])
 def test_names_no_passage_mentions(question: str, missing: list[str]) -> None:
     passages = ["The server listens on TCP port 5432 by default.", "Oracle is a database; see the World section."]

@@ -71,8 +71,8 @@ def question_names(question: str) -> list[str]:
     titled = sum(w[0].isupper() for w in small) > len(small) / 2
     names = []
     for i, word in enumerate(words):
-        if len(word) < 2 or word.lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3):
-            continue
+        if len(word) < 2 or word.split("'")[0].lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3):
+            continue  # "I'm", "I've" are the asker, not a name
         coded = "_" in word or any(ch.isdigit() for ch in word)
         inner = any(ch.isupper() for ch in word[1:])
         if coded or (not shouted and (inner or (i > 0 and word[0].isupper() and not titled))):
