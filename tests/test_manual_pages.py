@@ -127,30 +127,36 @@ def test_the_manual_answers_for_postgresql_and_abstains_for_mysql(manual) -> Non
 
 
 QUESTION_SETS = ("pg_manual_qa.jsonl", "pg_manual_qa_heldout.jsonl", "pg_manual_qa_third.jsonl",
-                 "pg_manual_qa_fourth.jsonl")
+                 "pg_manual_qa_fourth.jsonl", "pg_manual_qa_written.jsonl", "python_manual_qa.jsonl")
+PYTHON_MANUAL = Path("/usr/share/doc/python3.11/html")
 
 
 def test_every_expected_answer_is_in_its_page_as_the_loader_lays_it_out() -> None:
     """The wiki question sets (docs/evaluation.md) score an answer by its expected strings: each
-    answerable question's page, loaded as the assistant loads it, holds one of them."""
+    answerable question's page (its ``page`` file, else the page titled ``title``), loaded as the
+    assistant loads it, holds one of them."""
+    import functools
     import html
     import json
     import re
 
     from assistant.eval.metrics import contains_answer
 
-    assert MANUAL.is_dir(), f"{MANUAL} is missing: install postgresql-doc-15 (bash scripts/test does)"
+    for manual in (MANUAL, PYTHON_MANUAL):
+        assert manual.is_dir(), f"{manual} is missing: install its Debian package (bash scripts/test does)"
     by_title: dict[str, Path] = {}
     for path in MANUAL.glob("*.html"):
         found = re.search(r"<title>(.*?)</title>", path.read_text(encoding="utf-8"), re.S)
         if found:
             by_title.setdefault(" ".join(html.unescape(found.group(1)).split()), path)
+    text = functools.lru_cache(maxsize=None)(lambda path: load_file(path).articles[0].text)
     missing = []
     for name in QUESTION_SETS:
+        manual = PYTHON_MANUAL if name.startswith("python") else MANUAL
         lines = (Path(__file__).parent / "data" / name).read_text(encoding="utf-8").splitlines()
-        for question in map(json.loads, lines):
-            if question["answers"] and not contains_answer(load_file(by_title[question["title"]]).articles[0].text,
-                                                           question["answers"]):
+        for question in (q for q in map(json.loads, lines) if q["answers"]):
+            path = manual / question["page"] if "page" in question else by_title[question["title"]]
+            if not contains_answer(text(path), question["answers"]):
                 missing.append((name, question["id"]))
     assert missing == []
 
