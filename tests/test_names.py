@@ -51,7 +51,10 @@ def test_names_spelled_another_way_match(question: str, passage: str) -> None:
     ("Which Port Does work_mem Use In 2018?", ["work_mem", "2018"]),  # but identifiers and numbers do
     ("I'm on the default port and I've set nothing: which one is it?", []),  # the asker is no name
     ("If I'm on MySQL, which port is it?", ["MySQL"]),
+    ("Is it OK to leave the default port?", []),  # "OK" is no name
+    ("Where must __main__.py be, and where does __init__.py go?", ["__init__.py"]),  # identifiers kept whole
 ])
 def test_names_no_passage_mentions(question: str, missing: list[str]) -> None:
-    passages = ["The server listens on TCP port 5432 by default.", "Oracle is a database; see the World section."]
+    passages = ["The server listens on TCP port 5432 by default.", "Oracle is a database; see the World section.",
+                "The archive must hold a __main__.py file at its top."]
     assert unmatched_names(question, passages) == missing

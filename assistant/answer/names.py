@@ -27,7 +27,7 @@ from collections.abc import Iterable
 
 from .terms import stemmer
 
-_TOKEN = re.compile(r"[^\W_][\w.'\-]*[^\W_]|[^\W_]")
+_TOKEN = re.compile(r"\w[\w.'\-]*\w|[^\W_]")  # "__main__.py" whole: underscores are part of a name
 _WORD = re.compile(r"\w+")
 _CAPITALISED_RUN = re.compile(r"(?:\b[A-Z][\w'\-]*(?:\s+(?:of|the|and|for|de|du|von)\b)?\s*)+")
 _QUESTION_WORDS = frozenset(
@@ -43,7 +43,7 @@ _TITLES = frozenset(
     "chancellor premier king queen prince princess pope general gen admiral colonel col captain capt "
     "senator sen governor gov mayor judge justice chief secretary ambassador".split()
 )
-_NOT_NAMES = _QUESTION_WORDS | _TITLES
+_NOT_NAMES = _QUESTION_WORDS | _TITLES | frozenset({"ok", "okay"})  # "Is it OK to ...?"
 
 
 def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
@@ -71,7 +71,8 @@ def question_names(question: str) -> list[str]:
     titled = sum(w[0].isupper() for w in small) > len(small) / 2
     names = []
     for i, word in enumerate(words):
-        if len(word) < 2 or word.split("'")[0].lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3):
+        if len(word) < 2 or word.split("'")[0].lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3) or \
+                not any(ch.isalnum() for ch in word):
             continue  # "I'm", "I've" are the asker, not a name
         coded = "_" in word or any(ch.isdigit() for ch in word)
         inner = any(ch.isupper() for ch in word[1:])
