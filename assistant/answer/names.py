@@ -71,14 +71,20 @@ def question_names(question: str) -> list[str]:
     titled = sum(w[0].isupper() for w in small) > len(small) / 2
     names = []
     for i, word in enumerate(words):
-        if len(word) < 2 or word.split("'")[0].lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3) or \
-                not any(ch.isalnum() for ch in word):
-            continue  # "I'm", "I've" are the asker, not a name
+        if _never_a_name(word):
+            continue
         coded = "_" in word or any(ch.isdigit() for ch in word)
         inner = any(ch.isupper() for ch in word[1:])
         if coded or (not shouted and (inner or (i > 0 and word[0].isupper() and not titled))):
             names.append(word)
     return names
+
+
+def _never_a_name(word: str) -> bool:
+    """One letter, a question word or title (also "I'm", "I've": the asker), a number under 100, or
+    no letter or digit at all."""
+    return (len(word) < 2 or word.split("'")[0].lower() in _NOT_NAMES or (word.isdigit() and len(word) < 3)
+            or not any(ch.isalnum() for ch in word))
 
 
 def _mentioned(name: str, words: set[str], stems: set[str], initials: set[str]) -> bool:
