@@ -50,7 +50,7 @@ def supervised(shipped: Assistant) -> Iterator[Assistant]:
     settings = shipped.settings.replace(answerer="smollm2", timeout_s=120)
     assistant = Assistant(settings, shipped.store, shipped.embedder, shipped.lexical)
     yield assistant
-    assistant.answerer.model.server.stop()
+    assistant.answerer.model.server.close()
 
 
 def test_smollm2_in_a_supervised_child_streams_a_checked_answer(supervised):
@@ -78,6 +78,14 @@ def test_killing_the_model_mid_answer_gives_the_quotes_and_the_server_keeps_serv
     reply = TestClient(create_app(supervised)).post("/api/ask", json={"question": FOUNDING_QUESTION})
     assert reply.status_code == 200 and "2010" in reply.json()["answer"]
     assert server.starts == starts + 1 and server.alive()  # a new child answered
+
+
+def test_closing_the_model_stops_the_child_and_leaves_no_files_behind(supervised):
+    server = supervised.answerer.model.server
+    process, log_dir = server.process, server.log_path.parent
+    assert log_dir.is_dir() and process.poll() is None
+    server.close()  # what runs at exit
+    assert process.poll() is not None and not log_dir.exists()
 
 
 @pytest.fixture(scope="module")

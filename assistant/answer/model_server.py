@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -49,7 +50,7 @@ class ModelServer:
         self.log_path = Path(tempfile.mkdtemp(prefix="assistant-model-")) / "server.log"
         self._port = 0
         self._lock = threading.Lock()
-        atexit.register(self.stop)
+        atexit.register(self.close)
 
     def url(self) -> str:
         """The base URL of a running child, starting one when there is none or it died."""
@@ -60,6 +61,11 @@ class ModelServer:
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def close(self) -> None:
+        """Stop the child and delete its log (at exit: one temporary directory per server)."""
+        self.stop()
+        shutil.rmtree(self.log_path.parent, ignore_errors=True)
 
     def stop(self) -> None:
         """Terminate the child (and wait for it); safe to call twice."""
