@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from ..index.embeddings import Embedder
+    from ..index.lexical import LexicalIndex
     from ..index.store import Store
     from .reader import Reader, Window
     from .retrieve import Passage
@@ -52,6 +53,9 @@ _ASKS_FOR = (
 )
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
+# A name in at least this share of the chunks, and this many, is what the corpus is about: the
+# names rule does not ask the passages to repeat it (docs/evaluation.md, "Names the corpus is about").
+COMMON_SHARE, COMMON_CHUNKS = 0.02, 50
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,10 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
                  max_candidates: int = 16, cache_size: int = 20_000, reader: Reader | None = None,
-                 read_top: int = 6, store: Store | None = None) -> None:
+                 read_top: int = 6, store: Store | None = None, lexical: LexicalIndex | None = None) -> None:
         self.embedder = embedder
         self.store = store  # sentence vectors computed at ingest (Store.sentence_vectors)
+        self.lexical = lexical  # word counts: names the corpus is about need not be in the passages
         self.reader = reader  # finds the short answer and decides whether anything answers; None: off
         self.read_top = read_top  # the best-scored candidate sentences the reader reads
         self.abstain_below = abstain_below
@@ -166,10 +171,18 @@ class ExtractiveAnswerer:
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
 
-    @staticmethod
-    def unmatched_names(question: str, passages: list[Passage]) -> list[str]:
-        """The names of ``question`` that no passage's title or text mentions (answer/names.py)."""
-        return unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages))
+    def unmatched_names(self, question: str, passages: list[Passage]) -> list[str]:
+        """The names of ``question`` that no passage's title or text mentions (answer/names.py),
+        except names the corpus is about (``common_name``)."""
+        return unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages), self.common_name)
+
+    def common_name(self, name: str) -> bool:
+        """Whether every word of ``name`` is in at least ``COMMON_SHARE`` of the chunks, and at least
+        ``COMMON_CHUNKS`` of them: what the corpus is about, which its passages need not repeat."""
+        if self.lexical is None or self.store is None:
+            return False
+        count, chunks = self.lexical.rarest_word_count(self.store, name)
+        return count >= max(COMMON_CHUNKS, COMMON_SHARE * chunks)
 
     def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
         """The sentence holding the reader's best answer, and the answer's offsets in it; None when

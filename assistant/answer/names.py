@@ -14,8 +14,12 @@ their own way: accents and case are ignored, "U.S." matches "US", a name matches
 begins ("Sept" ~ "September", "Protestant" ~ "Protestants"), a word with the same stem ("Marry" ~
 "married"), a word one letter off when the name has four letters or more ("Bismark" ~
 "Bismarck"), and a short all-capital name matches the initials of capitalised words in a row
-("SP" ~ "Scottish Parliament"). A title before a name ("Mr.", "President") need not match. In a
-question written in title case or in capitals, capitals mark nothing; digits and underscores do.
+("SP" ~ "Scottish Parliament"), and a dotted name matches when each of its parts does
+("asyncio.Queue.get" in a page that documents ``get()`` of ``class asyncio.Queue``). A title
+before a name ("Mr.", "President") need not match. In a question written in title case or in
+capitals, capitals mark nothing; digits and underscores do. A name the corpus itself is about
+("PostgreSQL" in its manual: a quarter of the chunks) need not be in the passages: the answerer
+says which names are that common (``common``; extractive.py, from the BM25 index's counts).
 Measured in docs/evaluation.md ("Then: names no passage mentions, and the reader's threshold
 recalibrated").
 """
@@ -23,7 +27,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from .terms import stemmer
 
@@ -46,13 +50,17 @@ _TITLES = frozenset(
 _NOT_NAMES = _QUESTION_WORDS | _TITLES | frozenset({"ok", "okay"})  # "Is it OK to ...?"
 
 
-def unmatched_names(question: str, passages: Iterable[str]) -> list[str]:
-    """The names of ``question`` (see the module's docstring) that none of ``passages`` mentions."""
-    names = question_names(question)
+def unmatched_names(question: str, passages: Iterable[str], common: Callable[[str], bool] | None = None) -> list[str]:
+    """The names of ``question`` (see the module's docstring) that none of ``passages`` mentions.
+
+    ``common`` says which names the whole corpus mentions so often that a passage about them need
+    not repeat them ("PostgreSQL" in its own manual, "Python" in Python's); those are never unmatched.
+    """
+    names = [name for name in question_names(question) if common is None or not common(name)]
     if not names:
         return []
     text = _plain(" ".join(passages))
-    words = set(_WORD.findall(text.lower().replace(".", "")))
+    words = set(_WORD.findall(text.lower().replace(".", ""))) | set(_WORD.findall(text.lower()))  # "U.S." and "asyncio.Queue"
     stems = set(stemmer().stemWords(sorted(words)))
     initials = {"".join(w[0] for w in run.split() if w[0].isupper()).lower()
                 for run in (m.group() for m in _CAPITALISED_RUN.finditer(text))}
@@ -88,6 +96,14 @@ def _never_a_name(word: str) -> bool:
 
 
 def _mentioned(name: str, words: set[str], stems: set[str], initials: set[str]) -> bool:
+    if _mentioned_whole(name, words, stems, initials):
+        return True
+    # "asyncio.Queue.get" is written apart ("class asyncio.Queue", "get()"); "U.S." is not two names
+    parts = name.split(".")
+    return len(parts) > 1 and all(len(part) > 1 and _mentioned_whole(part, words, stems, initials) for part in parts)
+
+
+def _mentioned_whole(name: str, words: set[str], stems: set[str], initials: set[str]) -> bool:
     key = name.lower().replace(".", "")
     if key.isalpha() and key.upper() == name.replace(".", "") and len(key) <= 5 and \
             any(key in run for run in initials):

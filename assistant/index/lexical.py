@@ -75,6 +75,23 @@ class LexicalIndex:
             (built.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)
         ]
 
+    def rarest_word_count(self, store: Store, text: str) -> tuple[int, int]:
+        """(how many chunks hold the rarest indexed word of ``text``, how many chunks there are).
+
+        Words as BM25 counts them (stemmed; stop words have no count). Example, on the PostgreSQL
+        manual's 9,058 chunks: ``rarest_word_count(store, "PostgreSQL")`` -> ``(2226, 9058)``;
+        a word the index never saw counts 0.
+        """
+        built = self.ensure(store)
+        if built is None or built.retriever is None:
+            return 0, 0
+        words = self._tokenize_words(text)
+        if not words:
+            return 0, len(built.ids)
+        indptr, vocab = built.retriever.scores["indptr"], built.retriever.vocab_dict
+        counts = [int(indptr[vocab[w] + 1] - indptr[vocab[w]]) if w in vocab else 0 for w in words]
+        return min(counts), len(built.ids)
+
     def ensure(self, store: Store) -> _Built | None:
         """The index for the store's current content, loading or rebuilding it as needed."""
         now = time.monotonic()
@@ -95,6 +112,11 @@ class LexicalIndex:
         import bm25s
 
         return bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+
+    def _tokenize_words(self, text: str) -> list[str]:
+        import bm25s
+
+        return bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)[0]
 
     def _load(self, stamp: str) -> _Built | None:
         import bm25s
