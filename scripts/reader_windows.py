@@ -8,10 +8,11 @@ answer (exact, else ignoring case), or as "no answer". One JSON line per window:
 ``{"question", "text", "centre_start", "centre_end", "answer": [start, end] | null, "title"}``.
 
     .venv/bin/python scripts/reader_windows.py tests/data/python_manual_qa.jsonl \\
-        --corpus /usr/share/doc/python3.11/html --index /tmp/pyindex --out /tmp/python_windows.jsonl
+        --corpus /tmp/pycorpus --index /tmp/pyindex --out /tmp/python_windows.jsonl
 
-The index is built (or brought up to date) from ``--corpus`` first. scripts/train_reader.py takes
-the output with ``--extra``.
+The index is built (or brought up to date) from ``--corpus`` first (the Python documentation's
+pages without its indexes: docs/evaluation.md, "A reader trained on manual questions too").
+scripts/train_reader.py takes the output with ``--extra``.
 """
 
 from __future__ import annotations

@@ -174,7 +174,8 @@ class ExtractiveAnswerer:
     def unmatched_names(self, question: str, passages: list[Passage]) -> list[str]:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
         except names the corpus is about (``common_name``)."""
-        return unmatched_names(question, (f"{p.chunk.title}\n{p.chunk.text}" for p in passages), self.common_name)
+        texts = (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
+        return unmatched_names(question, texts, self.common_name)
 
     def common_name(self, name: str) -> bool:
         """Whether every word of ``name`` is in at least ``COMMON_SHARE`` of the chunks, and at least

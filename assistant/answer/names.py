@@ -60,7 +60,8 @@ def unmatched_names(question: str, passages: Iterable[str], common: Callable[[st
     if not names:
         return []
     text = _plain(" ".join(passages))
-    words = set(_WORD.findall(text.lower().replace(".", ""))) | set(_WORD.findall(text.lower()))  # "U.S." and "asyncio.Queue"
+    lower = text.lower()
+    words = set(_WORD.findall(lower.replace(".", ""))) | set(_WORD.findall(lower))  # "U.S." -> "us"; "asyncio", "queue"
     stems = set(stemmer().stemWords(sorted(words)))
     initials = {"".join(w[0] for w in run.split() if w[0].isupper()).lower()
                 for run in (m.group() for m in _CAPITALISED_RUN.finditer(text))}
