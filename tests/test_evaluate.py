@@ -38,6 +38,7 @@ def test_normalize_follows_the_squad_script() -> None:
     assert contains_answer("It began in 911 [1].", ["the 911"])
     assert not contains_answer("It began in 9110.", ["911"])  # whole words only
     assert not contains_answer("anything", [])
+    assert contains_answer("The script's name is in sys.argv[0] [2].", ["sys.argv[0]"])  # an index is no citation
 
 
 def test_a_passage_hits_when_it_overlaps_a_gold_span_of_the_right_article() -> None:

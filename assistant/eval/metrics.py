@@ -37,9 +37,13 @@ def contains_answer(text: str, answers: Sequence[str]) -> bool:
     """Whether a gold answer appears (as whole words) in ``text``, both normalised.
 
     Example: ``contains_answer("It began in 911 [1].", ["911"])`` -> ``True``
+
+    Citation marks ("[1]") are dropped from both sides, so an expected answer written with an index
+    ("sys.argv[0]") matches the answer that quotes it.
     """
     haystack = f" {normalize(_CITATION_MARK.sub('', text))} "
-    return any(f" {gold} " in haystack for gold in map(normalize, answers) if gold)
+    golds = (normalize(_CITATION_MARK.sub("", answer)) for answer in answers)
+    return any(f" {gold} " in haystack for gold in golds if gold)
 
 
 def squad_scores(prediction: str, question: Question) -> tuple[float, float]:
