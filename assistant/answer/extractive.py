@@ -53,9 +53,6 @@ _ASKS_FOR = (
 )
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
-# A name in at least this share of the chunks, and this many, is what the corpus is about: the
-# names rule does not ask the passages to repeat it (docs/evaluation.md, "Names the corpus is about").
-COMMON_SHARE, COMMON_CHUNKS = 0.02, 50
 
 
 @dataclass(frozen=True)
@@ -173,17 +170,11 @@ class ExtractiveAnswerer:
 
     def unmatched_names(self, question: str, passages: list[Passage]) -> list[str]:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
-        except names the corpus is about (``common_name``)."""
+        except names the corpus is about (``LexicalIndex.is_common``)."""
         texts = (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
-        return unmatched_names(question, texts, self.common_name)
-
-    def common_name(self, name: str) -> bool:
-        """Whether every word of ``name`` is in at least ``COMMON_SHARE`` of the chunks, and at least
-        ``COMMON_CHUNKS`` of them: what the corpus is about, which its passages need not repeat."""
-        if self.lexical is None or self.store is None:
-            return False
-        count, chunks = self.lexical.rarest_word_count(self.store, name)
-        return count >= max(COMMON_CHUNKS, COMMON_SHARE * chunks)
+        lexical, store = self.lexical, self.store
+        common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name)
+        return unmatched_names(question, texts, common)
 
     def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
         """The sentence holding the reader's best answer, and the answer's offsets in it; None when

@@ -19,7 +19,7 @@ begins ("Sept" ~ "September", "Protestant" ~ "Protestants"), a word with the sam
 before a name ("Mr.", "President") need not match. In a question written in title case or in
 capitals, capitals mark nothing; digits and underscores do. A name the corpus itself is about
 ("PostgreSQL" in its manual: a quarter of the chunks) need not be in the passages: the answerer
-says which names are that common (``common``; extractive.py, from the BM25 index's counts).
+says which names are that common (``common``: ``LexicalIndex.is_common``, from the BM25 counts).
 Measured in docs/evaluation.md ("Then: names no passage mentions, and the reader's threshold
 recalibrated").
 """

@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from .store import Store
 
 
+# A word in at least this share of the chunks, and this many, is what the corpus is about: the
+# names rule does not ask the passages to repeat it (docs/evaluation.md, "Names the corpus is about").
+COMMON_SHARE, COMMON_CHUNKS = 0.02, 50
+
+
 @dataclass
 class _Built:
     stamp: str
@@ -74,6 +79,12 @@ class LexicalIndex:
         return [
             (built.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)
         ]
+
+    def is_common(self, store: Store, text: str) -> bool:
+        """Whether every word of ``text`` is in at least ``COMMON_SHARE`` of the chunks, and in at
+        least ``COMMON_CHUNKS`` of them: what the corpus is about ("PostgreSQL" in its manual)."""
+        count, chunks = self.rarest_word_count(store, text)
+        return count >= max(COMMON_CHUNKS, COMMON_SHARE * chunks)
 
     def rarest_word_count(self, store: Store, text: str) -> tuple[int, int]:
         """(how many chunks hold the rarest indexed word of ``text``, how many chunks there are).
