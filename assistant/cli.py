@@ -180,7 +180,7 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
         lines.append("")
         lines.append("Sources:")
     for c in answer.citations:
-        where = ", ".join(x for x in (c.source, c.published, c.url) if x)
+        where = ", ".join(x for x in (c.source, c.published, c.link) if x)  # the link opens at the quote
         lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
         lines.append(f"    \u201c{c.quote}\u201d (characters {c.start}-{c.end})")
     return "\n".join(lines)

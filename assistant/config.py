@@ -34,6 +34,10 @@ class Settings:
 
     index_dir: Path = _setting(Path("index"), "Directory of the embedded Chroma index.")
     corpus_dir: Path = _setting(Path("corpus"), "Directory of articles ingested by default.")
+    page_urls: str = _setting(
+        "", "Where ingested files are published, for links: 'DIR=URL' pairs separated by ';'; a file under DIR "
+        "with no URL of its own links to URL plus its path under DIR."
+    )
     chroma_url: str = _setting("", "URL of a Chroma server (http://host:8000); empty uses index_dir.")
     collection: str = _setting("news", "Name prefix of the Chroma collections.")
     embedding_model: str = _setting(
@@ -144,6 +148,24 @@ class Settings:
             raise ConfigError(f"log_level={self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         _check_web(self)
         _check_llm(self)
+        self.url_map  # noqa: B018 - parsed now, so a malformed value fails at start
+
+    @property
+    def url_map(self) -> tuple[tuple[Path, str], ...]:
+        """``page_urls`` as (directory, URL prefix) pairs, the longest directory first.
+
+        Example: ``Settings(page_urls="/srv/wiki=https://wiki.example.org/").url_map``
+        -> ``((PosixPath('/srv/wiki'), 'https://wiki.example.org/'),)``
+        """
+        pairs = []
+        for item in (p.strip() for p in self.page_urls.split(";")):
+            if not item:
+                continue
+            directory, sep, url = (part.strip() for part in item.partition("="))
+            if not sep or not directory or not url.startswith(("http://", "https://")):
+                raise ConfigError(f"page_urls: {item!r} is not DIR=URL; expected e.g. /srv/wiki=https://wiki.example.org/")
+            pairs.append((Path(directory).expanduser().resolve(), url if url.endswith("/") else url + "/"))
+        return tuple(sorted(pairs, key=lambda pair: -len(pair[0].parts)))
 
     @property
     def origins(self) -> tuple[str, ...]:

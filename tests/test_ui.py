@@ -3,10 +3,13 @@
 One server for the module: the whole web app (API, /embed, Gradio UI) on a loopback port, over a
 copy of the shipped corpus, with the API key on and one allowed embedding origin: a second
 local server whose page frames /embed. The founding-question test writes docs/screenshot.png.
+The link test runs a second app over real pages of the PostgreSQL manual, published by a third
+local server (the "wiki") that the sources link to.
 """
 
 from __future__ import annotations
 
+import functools
 import http.server
 import shutil
 import threading
@@ -20,6 +23,7 @@ from assistant.web.server import web_app
 
 from .conftest import FOUNDING_QUESTION, ROOT, SHIPPED_CORPUS, build_assistant
 from .live import live_server
+from .test_manual_pages import CLUSTERED, MANUAL
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -196,3 +200,60 @@ def test_embed_refuses_other_sites(page, app_url: str, wiki) -> None:  # noqa: A
     frame = page.frame_locator("#assistant")
     page.wait_for_timeout(1000)
     assert frame.locator("#question").count() == 0
+
+
+@pytest.fixture(scope="module")
+def manual_wiki(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[str]:  # noqa: ANN001
+    """Three pages of the PostgreSQL manual published on a local 'wiki', ingested with
+    ``page_urls`` mapping their directory to it; yields the chat app's URL."""
+    assert MANUAL.is_dir(), f"{MANUAL} is missing: install postgresql-doc-15 (bash scripts/test does)"
+    pages = tmp_path_factory.mktemp("wiki") / "docs" / "15"
+    pages.mkdir(parents=True)
+    for name in ("sql-cluster.html", "populate.html", "queries-limit.html", "stylesheet.css"):
+        shutil.copy(MANUAL / name, pages / name)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pages.parent.parent))
+    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = tmp_path_factory.mktemp("wiki-index")
+    settings = Settings(index_dir=base / "index", corpus_dir=base / "corpus", progress=False,
+                        page_urls=f"{pages}=http://127.0.0.1:{httpd.server_port}/docs/15/")
+    assistant: Assistant = build_assistant(settings, embedder)
+    assistant.ingest([pages])
+    with live_server(web_app(assistant, settings)) as url:
+        yield url
+    httpd.shutdown()
+
+
+IN_VIEW = """needle => {
+    const squash = s => s.replace(/\\s+/g, " ").trim();
+    const holders = [...document.body.querySelectorAll("*")].filter(e => squash(e.textContent).includes(needle));
+    const smallest = holders.sort((a, b) => a.textContent.length - b.textContent.length)[0];
+    const box = smallest.getBoundingClientRect();
+    return {top: box.top, bottom: box.bottom, height: innerHeight, scrolled: scrollY};
+}"""
+
+
+def test_a_source_link_opens_the_wiki_page_at_the_quoted_sentence(browser, manual_wiki: str) -> None:  # noqa: ANN001
+    # A short window, so that the quoted sentence of the page is below its first screen.
+    context = browser.new_context(viewport={"width": 1280, "height": 420})
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    page.goto(f"{manual_wiki}/ui/")
+    ask(page, "What happens to the physical order of a table when you cluster it?")
+    page.locator('#chat a[href="#src-0-1"]').click()
+    source = page.locator("#src-0-1")
+    quote = source.locator("mark").inner_text()
+    assert "clustered" in quote
+    link = source.locator(".meta a")
+    assert link.inner_text().endswith("/docs/15/sql-cluster.html")  # the page's address, shown as it is
+    with page.expect_popup() as opened:
+        link.click()
+    wiki_page = opened.value
+    wiki_page.wait_for_load_state()
+    wiki_page.wait_for_timeout(500)  # the browser scrolls to the text after the load
+    assert wiki_page.url.split("#")[0].endswith("/docs/15/sql-cluster.html")
+    seen = wiki_page.evaluate(IN_VIEW, quote)
+    assert seen["scrolled"] > 0, seen  # the sentence is below the first screen of the page ...
+    assert 0 <= seen["top"] < seen["height"], seen  # ... and the browser scrolled it into view
+    context.close()

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .links import sentence_link
+
 CHECKED_HEADING = "Checked against the articles:"  # shown after a model's draft the check changed
 
 
@@ -29,6 +31,10 @@ class Citation:
     end: int
     score: float
     page: int | None = None
+    link: str = field(init=False)  # the url, opening at the quote where it is a web page (links.py)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "link", sentence_link(self.url, self.quote))
 
 
 @dataclass(frozen=True)

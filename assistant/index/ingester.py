@@ -193,7 +193,9 @@ class Ingester:
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
         """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
         try:
-            for item in stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes):
+            items = stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes,
+                                page_urls=self.settings.url_map)
+            for item in items:
                 if isinstance(item, LoadError):
                     report.failed.append(Entry(title="", key=item.path, reason=str(item)))
                 else:

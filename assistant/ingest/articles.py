@@ -19,10 +19,11 @@ import json
 import logging
 import os
 import stat
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import quote
 
 from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
@@ -70,18 +71,21 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadError]]:
     return files, errors
 
 
-def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> Loaded:
+def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000,
+              page_urls: Sequence[tuple[Path, str]] = ()) -> Loaded:
     """Load one file into articles; raise :class:`LoadError` naming the file if it is unusable.
 
     ``root`` is the corpus directory: keys (and so ids) are paths relative to it, so the same
     corpus gives the same ids wherever it is checked out. ``max_bytes`` caps the file, or for
     JSONL each line (an article): a JSONL file may be of any size (see :func:`stream_file`).
+    ``page_urls``: where directories are published (``Settings.url_map``; see :func:`page_url`).
     """
-    items = list(stream_file(path, root, max_bytes))
+    items = list(stream_file(path, root, max_bytes, page_urls))
     return Loaded([a for a in items if isinstance(a, Article)], [e for e in items if isinstance(e, LoadError)])
 
 
-def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000) -> Iterator[Article | LoadError]:
+def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000,
+                page_urls: Sequence[tuple[Path, str]] = ()) -> Iterator[Article | LoadError]:
     """The file's articles one by one, with a :class:`LoadError` in their place for each JSONL
     line that could not be read; raises :class:`LoadError` when the file as a whole is unusable.
 
@@ -118,7 +122,23 @@ def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_00
         raise LoadError(label, f"could not be read ({type(exc).__name__}: {exc}); the other files are unaffected") from exc
     if not any(ch.isalnum() for ch in article.text):
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
+    if not article.url:
+        article = replace(article, url=page_url(path, page_urls))
     yield article
+
+
+def page_url(path: Path, page_urls: Sequence[tuple[Path, str]]) -> str:
+    """Where the file is published: the URL prefix of the first directory of ``page_urls`` that
+    holds it, plus its path under that directory, percent-encoded; "" when none holds it.
+
+    Example: ``page_url(Path("/srv/wiki/a b.html"), [(Path("/srv/wiki"), "https://w.example/")])``
+    -> ``"https://w.example/a%20b.html"``
+    """
+    resolved = Path(path).resolve()
+    for directory, prefix in page_urls:
+        if resolved.is_relative_to(directory):
+            return prefix + quote(resolved.relative_to(directory).as_posix())
+    return ""
 
 
 def _utf8_lines(raw: BinaryIO, label: str, max_bytes: int) -> Iterator[bytes | None]:

@@ -53,7 +53,7 @@ def footnotes(citations: list[dict[str, Any]]) -> str:
     """
     lines = []
     for c in citations:
-        where = ", ".join(x for x in (c.get("source"), c.get("published"), c.get("url")) if x)
+        where = ", ".join(x for x in (c.get("source"), c.get("published"), c.get("link") or c.get("url")) if x)
         lines.append(f"[{c['n']}] {c['title']}" + (f" ({where})" if where else "") + f": \u201c{c['quote']}\u201d")
     return "\n\n" + "\n".join(lines) if lines else ""
 

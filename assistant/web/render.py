@@ -73,9 +73,10 @@ def source_html(citation: Mapping[str, Any], turn: int) -> str:
     n = int(citation["n"])
     meta = [html.escape(x) for x in (citation.get("source", ""), citation.get("published", "")) if x]
     url = citation.get("url", "")
-    if url.startswith(("http://", "https://")):
-        meta.append(f'<a href="{html.escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
-                    f"{html.escape(url)}</a>")
+    if url.startswith(("http://", "https://")):  # the link opens the page at the quote (answer/links.py)
+        href = citation.get("link") or url
+        meta.append(f'<a href="{html.escape(href, quote=True)}" target="_blank" rel="noopener noreferrer" '
+                    f'title="Open the page at the quoted sentence">{html.escape(url)}</a>')
     elif url:
         meta.append(html.escape(url))
     return (

@@ -52,7 +52,8 @@
       const meta = el("div", "meta", [c.source, c.published].filter(Boolean).join(" · "));
       if (/^https?:\/\//.test(c.url || "")) {
         const link = el("a", "", c.url);
-        link.href = c.url;
+        link.href = c.link || c.url; // opens the page at the quoted sentence (answer/links.py)
+        link.title = "Open the page at the quoted sentence";
         link.target = "_blank";
         link.rel = "noopener noreferrer";
         meta.append(meta.textContent ? " · " : "", link);
