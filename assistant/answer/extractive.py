@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
 from .defaults import asks_default, lift_defaults, states_default
 from .names import question_names, unmatched_names
+from .reasons import with_reason
 from .terms import terms as _terms
 
 if TYPE_CHECKING:
@@ -151,7 +152,7 @@ class ExtractiveAnswerer:
                 # quote when the reader's is not among them: the scorer's best stays cited).
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
                                   (cand.passage.chunk.article_id, cand.start))]
-        chosen = _with_reason(question, chosen, max(len(chosen), self.max_sentences))
+        chosen = with_reason(question, chosen, max(len(chosen), self.max_sentences))
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
@@ -259,31 +260,6 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if len(out) == limit:
                 return out
     return out
-
-
-_WHY = re.compile(r"^\s*(why|how come|what is the reason|for what reason)\b", re.I)
-_REASON = re.compile(r"\b(because|since|so that|due to|as a result|in order to|therefore|thus|hence|otherwise|"
-                     r"to (avoid|prevent|ensure|allow)|reasons?|in such cases|(this|that|which) means)\b", re.I)
-
-
-def _with_reason(question: str, chosen: list[_Candidate], limit: int) -> list[_Candidate]:
-    """For a "why" question whose best sentence gives no reason, the sentence after it in its
-    passage when that one does ("COPY is fastest when ..." / "In such cases no WAL needs to be
-    written, because ...")."""
-    if not chosen or not _WHY.search(question) or _REASON.search(chosen[0].text):
-        return chosen
-    first = chosen[0]
-    chunk = first.passage.chunk
-    spans = list(chunk.sentences)
-    at = next((i for i, (s, _) in enumerate(spans) if s == first.start), None)
-    if at is None or at + 1 >= len(spans) or (chunk.kinds and chunk.kinds[at + 1] != "prose"):
-        return chosen
-    start, end = spans[at + 1]
-    text = chunk.between(start, end)
-    quoted = any(c.passage.chunk.article_id == chunk.article_id and c.start == start for c in chosen)
-    if quoted or not _REASON.search(text):
-        return chosen
-    return [first, _Candidate(first.passage, start, end, text), *chosen[1:]][:limit]
 
 
 def _wants(question: str) -> re.Pattern[str] | None:
