@@ -154,3 +154,21 @@ def test_a_headline_is_not_quoted_as_the_answer(make_assistant, tmp_path: Path) 
     answer = assistant.ask("when did the lunar research base open?")
     assert "14 March 2031" in answer.citations[0].quote
     assert "Lunar research base opens" not in answer.text
+
+
+def test_a_sentence_two_pages_share_is_quoted_once(make_assistant, tmp_path: Path) -> None:
+    # The manual's pg_dump and pg_dumpall pages both say "Non-plain-text dumps can be inspected ...":
+    # the answer quoted it twice, [2] and [3].
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shared = "Archived dumps can be inspected by using the restore tool's list option."
+    (corpus / "dump.md").write_text(f"# Dumping one database\n\nThe dump tool writes one database to a file. {shared} "
+                                    "It runs while the database is in use.\n")
+    (corpus / "dumpall.md").write_text(f"# Dumping a cluster\n\nThe dumpall tool writes every database to a script. "
+                                       f"{shared} Roles and tablespaces are included.\n")
+    assistant = make_assistant(corpus_dir=corpus, reader="off")
+    assistant.ingest()
+    answer = assistant.ask("How can archived dumps be inspected?")
+    quotes = [c.quote for c in answer.citations]
+    assert quotes[0] == shared and quotes.count(shared) == 1, quotes
+    assert answer.text.count(shared) == 1

@@ -152,7 +152,7 @@ class ExtractiveAnswerer:
                 # quote when the reader's is not among them: the scorer's best stays cited).
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
                                   (cand.passage.chunk.article_id, cand.start))]
-        chosen = with_reason(question, chosen, max(len(chosen), self.max_sentences))
+        chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
@@ -260,6 +260,14 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if len(out) == limit:
                 return out
     return out
+
+
+def _once(chosen: list[_Candidate]) -> list[_Candidate]:
+    """Each sentence quoted once: two pages (or one page twice) may say it word for word."""
+    said: dict[str, _Candidate] = {}
+    for cand in chosen:
+        said.setdefault(" ".join(cand.text.lower().split()), cand)
+    return list(said.values())
 
 
 def _wants(question: str) -> re.Pattern[str] | None:
