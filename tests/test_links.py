@@ -19,12 +19,14 @@ PIER = ("<!doctype html><title>Harbor news</title><body><p>The harbor authority 
         "opened in 2019 after long delays.</p><p>Ferries now leave every hour.</p></body>")
 
 
-def test_a_short_sentence_is_matched_whole_and_a_long_one_by_its_ends() -> None:
-    assert sentence_link("https://wiki.example/p.html", "It opened in 2019.") == (
-        "https://wiki.example/p.html#:~:text=It%20opened%20in%202019.")
+def test_a_sentence_is_matched_whole_and_a_very_long_one_by_its_ends() -> None:
     assert sentence_link("https://wiki.example/p.html", CLUSTERED) == (
-        "https://wiki.example/p.html#:~:text=When%20a%20table%20is%20clustered%2C,"
-        "based%20on%20the%20index%20information.")
+        "https://wiki.example/p.html#:~:text=When%20a%20table%20is%20clustered%2C%20it%20is%20physically"
+        "%20reordered%20based%20on%20the%20index%20information.")
+    long = " ".join(f"w{i}" for i in range(41)) + "."
+    assert sentence_link("https://wiki.example/p.html", long) == (
+        "https://wiki.example/p.html#:~:text=w0%20w1%20w2%20w3%20w4%20w5%20w6%20w7,"
+        "w33%20w34%20w35%20w36%20w37%20w38%20w39%20w40.")
 
 
 def test_the_directive_syntax_is_encoded_and_an_anchor_is_kept() -> None:
@@ -61,8 +63,8 @@ def test_files_of_a_published_directory_link_to_their_pages(tmp_path: Path, make
 
     pier = assistant.ask("When did the new ferry pier open?").citations[0]
     assert pier.url == "https://wiki.example/harbor/harbor%20news/pier.html"
-    assert pier.link == (pier.url + "#:~:text=The%20harbor%20authority%20said%20the,in%202019%20after"
-                         "%20long%20delays.")
+    assert pier.link == (pier.url + "#:~:text=The%20harbor%20authority%20said%20the%20new%20ferry%20pier"
+                         "%20opened%20in%202019%20after%20long%20delays.")
     assert "2017" in assistant.ask("When did the new cargo pier open?").citations[0].quote
     assert assistant.ask("When did the new cargo pier open?").citations[0].url == "https://news.example/pier"
     bridge = assistant.ask("When did the new bridge open?").citations[0]
