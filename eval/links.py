@@ -43,6 +43,11 @@ IN_VIEW = """needle => {
 }"""
 
 
+class _Pages(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("questions", type=Path)
@@ -51,9 +56,7 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=200, help="citations to follow")
     args = parser.parse_args()
     assistant = Assistant.from_settings(Settings.from_env(index_dir=args.index, corpus_dir=args.corpus, progress=False))
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(args.corpus))
-    handler.log_message = lambda *_: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Pages, directory=str(args.corpus)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_port}/"
 

@@ -52,6 +52,11 @@ class _FramePage(http.server.BaseHTTPRequestHandler):
         pass
 
 
+class _Pages(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def wiki() -> Iterator[tuple[http.server.HTTPServer, str]]:
     """A 'wiki' on another local port; its page frames /embed (target set once the app runs)."""
@@ -211,9 +216,7 @@ def manual_wiki(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[
     pages.mkdir(parents=True)
     for name in ("sql-cluster.html", "populate.html", "queries-limit.html", "stylesheet.css"):
         shutil.copy(MANUAL / name, pages / name)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(pages.parent.parent))
-    handler.log_message = lambda *args: None  # type: ignore[attr-defined]
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Pages, directory=str(pages.parent.parent)))
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = tmp_path_factory.mktemp("wiki-index")
     settings = Settings(index_dir=base / "index", corpus_dir=base / "corpus", progress=False,
