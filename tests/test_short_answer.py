@@ -68,6 +68,32 @@ def test_the_short_answer_is_an_exact_span_of_the_quote_it_comes_from(shipped: A
     assert expected in answer.short_answer or answer.short_answer in expected, answer.short_answer
 
 
+@pytest.mark.parametrize(("question", "proof"), [
+    # Before, these were given the short answers "the North Atlantic Treaty Organization", "The
+    # foreign and defense ministers" and "extended deterrence": a phrase of the quote, not a yes or a no.
+    ("Did Russia's aggression against Ukraine start in February 2022?", "which started in February 2022"),
+    ("Will the ministers meet in Tokyo?", "in Tokyo"),
+    ("Will the joint document be the first of its kind?", "their first joint document"),
+])
+def test_a_yes_no_question_gets_the_proof_without_a_phrase_posing_as_the_answer(shipped: Assistant, question,
+                                                                               proof):
+    answer = shipped.ask(question)
+    assert not answer.abstained and proof in answer.citations[0].quote
+    assert answer.short_answer == "" and answer.short_answer_at is None
+    assert answer.text.startswith(answer.citations[0].quote)
+
+
+def test_which_questions_ask_yes_or_no() -> None:
+    from assistant.answer.extractive import asks_yes_no
+
+    assert asks_yes_no("Can I use PST with SET TIME ZONE?")
+    assert asks_yes_no("I use a bloom index. Can it handle range conditions?")  # the last sentence asks
+    assert asks_yes_no("Isn't autovacuum on by default?")
+    assert not asks_yes_no("Is the default isolation level Read Committed or Serializable?")  # a phrase answers
+    assert not asks_yes_no("When was the dialogue framework set up?")
+    assert not asks_yes_no("Issues with VACUUM: which are known?")
+
+
 def test_the_json_shape_carries_the_short_answer_and_where_it_is(shipped: Assistant):
     out = io.StringIO()
     code = main([*cli_args(shipped), "ask", "--json", FOUNDING_QUESTION], stdout=out)

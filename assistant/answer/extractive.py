@@ -52,6 +52,9 @@ _ASKS_FOR = (
     ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
     ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
 )
+# "Can I ...?", "Is X ...?" (its last sentence, if several), but not "Is it A or B?", which a phrase answers.
+_YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|shall|should|may|might|must|has|have|"
+                     r"had|isn't|aren't|doesn't|don't|can't|won't)\b(?!.*\bor\b)", re.I | re.S)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
@@ -164,7 +167,7 @@ class ExtractiveAnswerer:
             ))
             parts.append(f"{cand.text} [{n}]")
         answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
-        if span is not None:
+        if span is not None and not asks_yes_no(question):  # a phrase is not a yes or a no: the quote answers
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
@@ -260,6 +263,14 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if len(out) == limit:
                 return out
     return out
+
+
+def asks_yes_no(question: str) -> bool:
+    """Whether the question's last sentence asks yes or no.
+
+    Example: ``asks_yes_no("I use bloom. Can it do range scans?")`` -> ``True``
+    """
+    return _YES_NO.search(re.split(r"(?<=[.!?])\s+(?=\S)", question.strip())[-1]) is not None
 
 
 def _once(chosen: list[_Candidate]) -> list[_Candidate]:
