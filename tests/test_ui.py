@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
+from assistant.answer.links import sentence_link
 from assistant.web.server import web_app
 
 from .conftest import FOUNDING_QUESTION, ROOT, SHIPPED_CORPUS, build_assistant
 from .live import live_server
-from .test_manual_pages import CLUSTERED, MANUAL
+from .test_manual_pages import MANUAL
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -260,3 +261,14 @@ def test_a_source_link_opens_the_wiki_page_at_the_quoted_sentence(browser, manua
     assert seen["scrolled"] > 0, seen  # the sentence is below the first screen of the page ...
     assert 0 <= seen["top"] < seen["height"], seen  # ... and the browser scrolled it into view
     context.close()
+
+
+def test_the_embedded_chat_links_its_sources_at_the_quote_too(page, manual_wiki: str) -> None:  # noqa: ANN001
+    page.goto(f"{manual_wiki}/embed")
+    page.locator("#question").fill("What happens to the physical order of a table when you cluster it?")
+    page.locator("button[type=submit]").click()
+    page.locator(".msg.bot button.cite").first.click()
+    link = page.locator("#src-0-1 .meta a")
+    quote = page.locator("#src-0-1 mark").inner_text()
+    assert link.inner_text().endswith("/docs/15/sql-cluster.html")
+    assert link.get_attribute("href") == sentence_link(link.inner_text(), quote)
