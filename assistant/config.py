@@ -21,6 +21,7 @@ from .errors import ConfigError
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+UPLOAD_DIR = "uploads"  # under corpus_dir, so uploads keep stable keys and survive `ingest --sync`
 DEFAULT_BACKEND = "onnx-int8"  # 2.5x torch, same dev-set quality: docs/evaluation.md ("Embedding backend")
 
 

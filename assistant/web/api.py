@@ -35,7 +35,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from .. import errors
-from ..config import Settings
+from ..config import UPLOAD_DIR, Settings
 from .security import Guard, error_body, require_index
 from .throttle import install_limits
 
@@ -47,7 +47,6 @@ STATUS: dict[type[errors.AssistantError], int] = {
     errors.ArticleNotFound: 404, errors.IngestLocked: 409, errors.ModelError: 502,
     errors.IndexNotReady: 503,
 }
-UPLOAD_DIR = "uploads"  # under corpus_dir, so uploads keep stable keys and survive `ingest --sync`
 
 
 class Turn(BaseModel):
