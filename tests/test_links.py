@@ -85,3 +85,15 @@ def test_the_cli_and_the_json_carry_the_link(tmp_path: Path, capsys: pytest.Capt
     assert citation["link"].startswith("https://wiki.example/pier.html#:~:text=The%20harbor%20authority")
     assert cli.main([*common, "ask", "When did the new ferry pier open?"]) == 0
     assert f"[1] Harbor news ({citation['link']})" in capsys.readouterr().out
+
+
+def test_an_upload_into_a_published_corpus_gets_no_page_address(tmp_path: Path, make_assistant) -> None:  # noqa: ANN001
+    corpus = tmp_path / "corpus"
+    (corpus / "uploads").mkdir(parents=True)  # where the UI and the API keep uploads (config.UPLOAD_DIR)
+    (corpus / "pier.html").write_text(PIER)
+    (corpus / "uploads" / "bridge.md").write_text("# Bridge\n\nThe new bridge over the river opened in 2021.\n")
+    assistant = make_assistant(corpus_dir=corpus, page_urls=f"{corpus}=https://wiki.example/")
+    assistant.ingest()
+    assert assistant.ask("When did the new ferry pier open?").citations[0].url == "https://wiki.example/pier.html"
+    bridge = assistant.ask("When did the new bridge open?").citations[0]
+    assert "2021" in bridge.quote and bridge.url == ""  # not a dead link to https://wiki.example/uploads/...

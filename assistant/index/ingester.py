@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from ..ingest.articles import Article, find_files, stream_file
 from ..ingest.chunking import QUOTABLE_KINDS, Chunk, chunk_text
 from .shingles import shingle_containment, shingle_overlap
+from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
 
 if TYPE_CHECKING:
@@ -193,8 +194,9 @@ class Ingester:
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
         """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
         try:
+            uploaded = path.resolve().is_relative_to((self.settings.corpus_dir / UPLOAD_DIR).resolve())
             items = stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes,
-                                page_urls=self.settings.url_map)
+                                page_urls=() if uploaded else self.settings.url_map)  # an upload has no page
             for item in items:
                 if isinstance(item, LoadError):
                     report.failed.append(Entry(title="", key=item.path, reason=str(item)))
