@@ -121,6 +121,8 @@ class Ingester:
         self.settings = settings
         self.store = store
         self.embedder = embedder
+        self._url_map = settings.url_map  # parsed and resolved once, not per file
+        self._uploads = (settings.corpus_dir / UPLOAD_DIR).resolve()
 
     def ingest(
         self,
@@ -194,9 +196,9 @@ class Ingester:
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
         """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
         try:
-            uploaded = path.resolve().is_relative_to((self.settings.corpus_dir / UPLOAD_DIR).resolve())
+            uploaded = path.resolve().is_relative_to(self._uploads)
             items = stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes,
-                                page_urls=() if uploaded else self.settings.url_map)  # an upload has no page
+                                page_urls=() if uploaded else self._url_map)  # an upload has no page
             for item in items:
                 if isinstance(item, LoadError):
                     report.failed.append(Entry(title="", key=item.path, reason=str(item)))
