@@ -1,10 +1,12 @@
 """Sentence vectors are computed once, at ingest, and stored with their chunks: a question embeds
-the question and nothing else, the stored vectors are the sentences embedded alone, and they obey
+the question and nothing else, the stored vectors are the sentences embedded alone (a web page's
+under their nearest heading), and they obey
 the commit-marker rules (written with their chunks before the article record, gone with them)."""
 
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -65,7 +67,9 @@ def test_stored_sentence_vectors_are_the_sentences_embedded_alone(counted, embed
     for id_, meta, text in zip(ids, metas, docs):
         spans = list(zip(meta["sentences"][0::2], meta["sentences"][1::2]))
         kinds = meta.get("kinds", "").split() or ["prose"] * len(spans)
-        # A headline never answers, so it has no vector; every other sentence has one.
+        # A headline never answers, so it has no vector; every other sentence has one. The shipped
+        # article is Markdown, whose lone short lines (its headline, a photo caption) are guessed
+        # headings: its sentences are embedded alone, not under "The Prime Minister's Office in Tokyo".
         headings += sum(kind == "heading" and start not in stored[id_] for (start, _), kind in zip(spans, kinds))
         spans = [span for span, kind in zip(spans, kinds) if kind != "heading"]
         assert sorted(stored[id_]) == [s for s, _ in spans]
@@ -76,6 +80,41 @@ def test_stored_sentence_vectors_are_the_sentences_embedded_alone(counted, embed
         # little on its batch-mates (cosine ~0.99), at ingest as at question time.
         assert (got * alone).sum(axis=1).min() > 0.98
     assert headings >= 1  # the shipped articles' headlines
+
+
+def test_a_web_pages_sentence_is_embedded_under_its_title_and_nearest_heading_even_in_an_earlier_chunk(tmp_path) -> None:  # noqa: ANN001
+    from assistant.ingest.articles import load_file, marks_up_headings
+    from assistant.ingest.chunking import chunk_text, sentences_to_embed
+
+    page = tmp_path / "settings.html"
+    page.write_text("<html><head><title>Memory</title></head><body><h1>Memory</h1><p>These settings size the memory.</p><dl>"
+                    "<dt>work_mem (integer)</dt><dd><p>Sets the memory of a sort. The default value is four "
+                    "megabytes. It is per operation.</p></dd></dl><h2>Notes</h2><ul><li>Raise it with care.</li>"
+                    "</ul></body></html>", encoding="utf-8")
+    article = load_file(page).articles[0]
+    chunks = chunk_text(article.id, article.text, 40, 0, "v", article.blocks)
+    assert len(chunks) > 3  # the default's sentence is chunks away from its heading
+    assert article.title == "Memory" and marks_up_headings(article.key)
+    assert sorted(sentences_to_embed(chunks, article.title).values()) == sorted([
+        "Memory. These settings size the memory.",  # the heading that is the title is said once
+        "Memory. work_mem (integer). Sets the memory of a sort.",
+        "Memory. work_mem (integer). The default value is four megabytes.",
+        "Memory. work_mem (integer). It is per operation.",
+        "Memory. Notes. Raise it with care.",
+    ])
+
+
+def test_a_sentence_under_no_heading_or_in_a_page_without_marked_up_headings_is_embedded_alone() -> None:
+    from assistant.ingest.articles import marks_up_headings
+    from assistant.ingest.chunking import chunk_text, sentences_to_embed
+
+    assert sentences_to_embed(chunk_text("a", "One is here. Two is there.", 100, 0)) == {
+        0: "One is here.", 13: "Two is there."}
+    captioned = chunk_text("a", "Rates rise\n\nA file photo\n\nThe bank raised its rate.", 100, 0)
+    assert captioned[0].kinds == ("heading", "heading", "prose")  # a caption looks like a heading in text
+    assert list(sentences_to_embed(captioned).values()) == ["The bank raised its rate."]
+    assert marks_up_headings("wiki/sql-cluster.html") and marks_up_headings("a/B.HTM")
+    assert not any(marks_up_headings(key) for key in ("news.md", "notes.txt", "feed.jsonl#https://x.example/a.html"))
 
 
 def test_packed_vectors_round_trip_within_float16() -> None:

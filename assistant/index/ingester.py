@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..ingest.articles import Article, find_files, stream_file
-from ..ingest.chunking import QUOTABLE_KINDS, Chunk, chunk_text
+from ..ingest.articles import Article, find_files, marks_up_headings, stream_file
+from ..ingest.chunking import Chunk, chunk_text, sentences_to_embed
 from .shingles import shingle_containment, shingle_overlap
 from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 CHUNKER_VERSION = "3"  # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds
-STORE_VERSION = "2"  # 2: sentence vectors stored at ingest (older indexes are re-ingested)
+STORE_VERSION = "3"  # 2: sentence vectors stored at ingest; 3: a page's under its title and heading (older indexes are re-ingested)
 # Share of the shorter text's word 5-grams that the longer must hold: an updated or re-headlined
 # story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84
 # (dblink_build_sql_insert / _update, docs/evaluation.md "Near-duplicates").
@@ -98,20 +98,6 @@ def content_hash(article: Article, settings: Settings) -> str:
     if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
         parts.append(settings.embedding_backend)
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
-
-
-def sentence_texts(chunks: list[Chunk]) -> dict[int, str]:
-    """Each distinct sentence of an article's chunks (overlapping chunks repeat some) that an
-    answer may quote, by start: not headings, captions or fragments (``QUOTABLE_KINDS``).
-
-    Example: ``sentence_texts(chunk_text("a", "One. Two.", 100, 0))`` -> ``{0: "One.", 5: "Two."}``
-    """
-    found: dict[int, str] = {}
-    for chunk in chunks:
-        for (start, end), kind in zip(chunk.sentences, chunk.kinds or ("prose",) * len(chunk.sentences)):
-            if kind in QUOTABLE_KINDS:
-                found.setdefault(start, chunk.between(start, end))
-    return found
 
 
 class Ingester:
@@ -224,12 +210,14 @@ class Ingester:
         return _Pending(article, digest, chunks, replaces=old is not None)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
-        """Embed the batch's chunks and, in the same call, each distinct quotable sentence alone
-        (what the extractive answerer compares with the question), then store article by article."""
+        """Embed the batch's chunks and, in the same call, each distinct quotable sentence (a web
+        page's under its title and heading: what the extractive answerer compares with the
+        question), then store article by article."""
         if not batch:
             return
         texts = [f"{p.article.title}\n{c.text}" for p in batch for c in p.chunks]
-        sentences = [sentence_texts(p.chunks) for p in batch]
+        sentences = [sentences_to_embed(p.chunks, p.article.title if marks_up_headings(p.article.key) else None)
+                     for p in batch]
         vectors = self.embedder.embed(texts + [text for found in sentences for text in found.values()])
         offset, at = 0, len(texts)
         for pending, found in zip(batch, sentences):

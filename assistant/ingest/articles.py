@@ -280,5 +280,15 @@ def _key(path: Path, root: Path | None) -> str:
     return resolved.as_posix()
 
 
+def marks_up_headings(key: str) -> bool:
+    """Whether the article of ``key`` is a web page, whose headings are marked up (h1 to h6, the
+    terms of a definition list), not guessed from lone short lines as in text and Markdown, where a
+    photo caption looks like one.
+
+    Example: ``marks_up_headings("manual/sql-cluster.html")`` -> ``True``
+    """
+    return Path(key.split("#", 1)[0]).suffix.lower() in (".html", ".htm")
+
+
 def _unsupported(suffix: str) -> str:
     return f"unsupported file type {suffix or '(no suffix)'} (supported: {', '.join(SUPPORTED_SUFFIXES)})"

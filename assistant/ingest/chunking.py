@@ -171,3 +171,30 @@ def _overlap(previous: list[Span], overlap_chars: int, following: Span) -> list[
             break
         kept.insert(0, span)
     return kept
+
+
+def sentences_to_embed(chunks: list[Chunk], title: str | None = None) -> dict[int, str]:
+    """Each distinct sentence of an article's chunks (overlapping chunks repeat some) that an
+    answer may quote, by start, as it is embedded: alone or, given the ``title`` of a page that
+    marks its headings up, after the title and the nearest heading before it in the page, so that
+    "The default value is 4MB." is the default of "work_mem (integer)" on "Resource Consumption".
+    Not headings, captions or fragments (``QUOTABLE_KINDS``). docs/evaluation.md, "Sentences
+    embedded under their page's title and heading".
+
+    Example: ``sentences_to_embed(chunk_text("a", "One. Two.", 100, 0))`` -> ``{0: "One.", 5: "Two."}``
+    """
+    spans: dict[int, tuple[str, str]] = {}
+    for chunk in chunks:
+        for (start, end), kind in zip(chunk.sentences, chunk.kinds or ("prose",) * len(chunk.sentences)):
+            spans.setdefault(start, (kind, chunk.between(start, end)))
+    found: dict[int, str] = {}
+    title = " ".join(title.split()) if title else None
+    context = title
+    for start in sorted(spans):
+        kind, text = spans[start]
+        if kind == "heading" and title:
+            heading = " ".join(text.split())
+            context = title if heading == title else f"{title}. {heading}"
+        elif kind in QUOTABLE_KINDS:
+            found[start] = f"{context}. {text}" if context else text
+    return found
