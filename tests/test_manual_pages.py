@@ -104,6 +104,16 @@ def test_a_question_about_a_default_quotes_the_sentence_that_states_it(manual) -
         assert default in read.text or read.abstained
 
 
+def test_a_sentence_that_leans_on_its_heading_is_quoted_first(manual) -> None:  # noqa: ANN001
+    # "It defaults to 64 megabytes (64MB)." says what "it" is only under its heading,
+    # "maintenance_work_mem (integer)": embedded alone, "If this value is specified without units,
+    # it is taken as kilobytes." came first, and the reader's short answer was "kilobytes".
+    shipped, _ = manual
+    answer = shipped.ask("How much memory do VACUUM and CREATE INDEX get to use by default for their maintenance work?")
+    assert answer.citations[0].quote == "It defaults to 64 megabytes (64MB).", answer.text
+    assert answer.short_answer != "kilobytes"
+
+
 def test_pages_sharing_a_template_are_not_near_duplicates_but_a_copy_is(manual) -> None:  # noqa: ANN001
     _, report = manual
     assert len(report.duplicates) == 1
