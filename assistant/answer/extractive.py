@@ -4,7 +4,8 @@ The extractive answerer quotes the one to three sentences of the retrieved passa
 answer the question. Each candidate sentence is scored by
 
 * its embedding similarity to the question (the model's notion of meaning: "set up" ~ "established";
-  a web page's sentence is embedded under its heading, at ingest: index/ingester.py),
+  a web page's sentence is embedded at ingest after the page's title and its nearest heading:
+  ingest/chunking.py, ``sentences_to_embed``),
 * the share of the question's content words it contains (stemmed, so "discussions" ~ "discuss"),
 * a small bonus when the question asks *when* / *how many* and the sentence holds a date / number,
 * for a question about a default ("what is X set to by default?"), or a question for a quantity
