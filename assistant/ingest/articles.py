@@ -32,7 +32,8 @@ from ..errors import LoadError
 
 log = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".jsonl")
+HTML_SUFFIXES = (".html", ".htm")  # loaded as web pages, whose headings are marked up
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", *HTML_SUFFIXES, ".pdf", ".jsonl")
 
 
 @dataclass
@@ -111,7 +112,7 @@ def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_00
     try:
         if suffix == ".pdf":
             article = formats.load_pdf(data, key, label)
-        elif suffix in (".html", ".htm"):
+        elif suffix in HTML_SUFFIXES:
             article = formats.load_html(data, key, label)
         else:
             article = formats.load_text(data, key, label, markdown=suffix != ".txt")
@@ -287,7 +288,7 @@ def marks_up_headings(key: str) -> bool:
 
     Example: ``marks_up_headings("manual/sql-cluster.html")`` -> ``True``
     """
-    return Path(key.split("#", 1)[0]).suffix.lower() in (".html", ".htm")
+    return Path(key.split("#", 1)[0]).suffix.lower() in HTML_SUFFIXES
 
 
 def _unsupported(suffix: str) -> str:
