@@ -145,7 +145,7 @@ def test_follow_up_and_abstention_look(page, app_url: str) -> None:  # noqa: ANN
 
 
 def test_upload_an_article_then_ask_about_it(page, app_url: str, tmp_path: Path) -> None:  # noqa: ANN001
-    article = tmp_path / "lunar.md"
+    article = tmp_path / "lunar.markdown"  # every suffix the loader takes, not only the common ones
     article.write_text("# Space agency roundup\n\nThe lunar research base at Shackleton crater opened in 2031 "
                        "after a decade of work. Twelve engineers will live there in shifts.\n")
     page.goto(f"{app_url}/ui/")

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from ..errors import AssistantError
+from ..ingest.articles import SUPPORTED_SUFFIXES
 from .render import answer_html, plain_history, sources_html
 from .security import error_body, write_refusal
 
@@ -147,8 +148,9 @@ def _messages(state: Turns) -> list[dict[str, str]]:
 
 
 def _library(assistant: Assistant) -> None:
-    files = gr.File(label="Upload articles (txt, md, html, pdf, jsonl)", file_count="multiple",
-                    file_types=[".txt", ".md", ".html", ".htm", ".pdf", ".jsonl"], elem_id="upload")
+    kinds = ", ".join(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)
+    files = gr.File(label=f"Upload articles ({kinds})", file_count="multiple",
+                    file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
     add = gr.Button("Add to the library", variant="primary", elem_id="ingest")
     status = gr.Markdown(elem_id="ingest-status")
     table = gr.Dataframe(_rows(assistant), headers=["Title", "Source", "Date", "Chunks", "Id"],
