@@ -114,6 +114,34 @@ def test_a_sentence_that_leans_on_its_heading_is_quoted_first(manual) -> None:  
     assert answer.short_answer != "kilobytes"
 
 
+@pytest.fixture(scope="module")
+def yes_no_pages(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # noqa: ANN001
+    """Two more pages and two of the others, in their own index (more pages in ``manual`` would
+    move its tests' rankings)."""
+    corpus = tmp_path_factory.mktemp("yes-no") / "corpus"
+    corpus.mkdir()
+    for name in ("sql-values.html", "sql-commit.html", "queries-limit.html", "populate.html"):
+        shutil.copy(MANUAL / name, corpus / name)
+    assistant = build_assistant(Settings(index_dir=corpus.parent / "index", corpus_dir=corpus, progress=False), embedder)
+    assistant.ingest()
+    return assistant
+
+
+@pytest.mark.parametrize(("question", "sentence"), [
+    ("Is it OK to build a VALUES list with a huge number of rows in a query?",
+     "VALUES lists with very large numbers of rows should be avoided"),
+    ("Is COMMIT AND CHAIN allowed outside of a transaction block?",
+     "COMMIT AND CHAIN when not inside a transaction is an error."),
+])
+def test_a_yes_no_question_its_best_sentence_answers_is_answered(yes_no_pages, question: str, sentence: str) -> None:  # noqa: ANN001
+    # No span of the sentence says yes or no, so the reader finds none that answers; the scorer's
+    # confidence decides, with the yes/no trust of reader.json (it abstained before).
+    answer = yes_no_pages.ask(question)
+    assert not answer.abstained, answer.text
+    assert answer.citations[0].quote.startswith(sentence), answer.text
+    assert not answer.short_answer
+
+
 def test_pages_sharing_a_template_are_not_near_duplicates_but_a_copy_is(manual) -> None:  # noqa: ANN001
     _, report = manual
     assert len(report.duplicates) == 1

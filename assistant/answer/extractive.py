@@ -149,7 +149,8 @@ class ExtractiveAnswerer:
         span = None
         if self.reader is not None:
             found = self.read(question, [c for _, c in scored[: self.read_top]])
-            if found is None and best < self.reader.trust_scorer_above:
+            trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
+            if found is None and best < trust:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
                 cand, span = found

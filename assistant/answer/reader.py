@@ -174,6 +174,9 @@ class Reader:
         # A best sentence the extractive scorer rates at least this high is quoted even when no
         # reading clears ``threshold`` (calibrated with it; absent: the reader alone decides).
         self.trust_scorer_above = float(config.get("trust_scorer_above", "inf"))
+        # The same for a yes/no question, which a span of the sentence seldom answers and SQuAD, the
+        # reader's training and calibration data, hardly asks (docs/evaluation.md); absent: as above.
+        self.trust_yes_no_above = float(config.get("trust_yes_no_above", self.trust_scorer_above))
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
 
