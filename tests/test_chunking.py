@@ -54,6 +54,22 @@ def test_headlines_and_captions_on_their_own_lines_are_sentences() -> None:
     ]
 
 
+def test_a_sentence_that_opens_with_a_number_is_its_own_sentence() -> None:
+    def split(text: str) -> list[str]:
+        return [text[s:e] for s, e in split_sentences(text)]
+
+    # The PostgreSQL manual's CREATE ROLE page, which the sentence splitter kept as one sentence.
+    assert split("How many concurrent connections the role can make. -1 (the default) means no limit. "
+                 "Note that only normal connections are counted.") == [
+        "How many concurrent connections the role can make.", "-1 (the default) means no limit.",
+        "Note that only normal connections are counted."]
+    assert split("Setting this to zero logs all plans. 0 disables it.") == [
+        "Setting this to zero logs all plans.", "0 disables it."]
+    for one in ("The talks opened on Jan. 5 in Tokyo.", "The fee is approx. 20 dollars.", "Use e.g. 5 workers.",
+                "See Section 3.4. 42 pages follow.", "They met at No. 7 Downing Street."):
+        assert split(one) == [one]
+
+
 def test_a_run_on_sentence_is_cut_at_whitespace() -> None:
     text = " ".join(["word"] * 2000)
     spans = split_sentences(text, max_chars=500)

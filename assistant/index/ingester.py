@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from .embeddings import Embedder
     from .store import Store
 
-CHUNKER_VERSION = "3"  # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds
+# 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds; 4: a sentence that opens with a number
+CHUNKER_VERSION = "4"
 STORE_VERSION = "3"  # 2: sentence vectors stored at ingest; 3: a page's under its title and heading (older indexes are re-ingested)
 # Share of the shorter text's word 5-grams that the longer must hold: an updated or re-headlined
 # story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84

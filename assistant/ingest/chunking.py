@@ -33,6 +33,11 @@ Sentence = tuple[int, int, str]  # (start, end, kind)
 _FINAL = re.compile(r"[.!?:;…\"'’”)\]]$")
 _LINES = re.compile(r"[^\n]+")
 _PARAGRAPHS = re.compile(r"\S(?:.*\S)?(?:\n[ \t\r\f\v]*\S.*)*", re.MULTILINE)
+# A sentence that starts with a number, after one that ends on a lowercase word: "... the role can
+# make. -1 (the default) means no limit." (the sentence splitter keeps them together). Not after an
+# abbreviation ("approx. 20", "Jan. 5", "No. 7", "e.g. 3": listed, capitalised, short or dotted).
+_NUMBER_OPENS = re.compile(r"(?<![\w.])([a-z]{3,})[.!?]\s+(?=[-\u2212]?\d)")
+_ABBREVIATIONS = frozenset("approx etc vol vols fig figs sec secs est art ref refs nos eqs viz incl".split())
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,14 @@ def _units(text: str, start: int, end: int, kind: str) -> list[Span]:
     import blingfire
 
     _, offsets = blingfire.text_to_sentences_and_offsets(body.replace("\n", " "))
-    return [(start + s, start + e) for s, e in offsets]
+    return [(start + a, start + b) for s, e in offsets for a, b in _at_numbers(body, s, e)]
+
+
+def _at_numbers(body: str, start: int, end: int) -> list[Span]:
+    """``body[start:end]`` cut before each sentence that opens with a number (``_NUMBER_OPENS``)."""
+    cuts = [m.end() for m in _NUMBER_OPENS.finditer(body, start, end) if m.group(1) not in _ABBREVIATIONS]
+    bounds = [start, *cuts, end]
+    return [(a, b) for a, b in zip(bounds, bounds[1:])]
 
 
 def _fragment(body: str) -> bool:
