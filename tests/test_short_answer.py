@@ -83,6 +83,19 @@ def test_a_yes_no_question_gets_the_proof_without_a_phrase_posing_as_the_answer(
     assert answer.text.startswith(answer.citations[0].quote)
 
 
+def test_a_short_answer_the_reader_is_unsure_of_is_not_shown(shipped: Assistant, tmp_path):
+    # The article never says who signs the document: the reader's "2010" clears its threshold (-5.1)
+    # at about -4.7, below `short_answer_above`, so the quote is given without a phrase posing as the
+    # answer; the touchstone's "2010" reads at about -0.5 and is shown.
+    unsure = shipped.ask("When will the joint document be signed by the president?")
+    assert unsure.citations and unsure.short_answer == "" and unsure.short_answer_at is None
+    assert shipped.ask(FOUNDING_QUESTION).short_answer == "2010"
+    # With the setting at the threshold (as before it existed) the same question shows "2010".
+    lenient = reader_variant(tmp_path, "lenient", short_answer_above=-5.1)
+    before = Assistant(shipped.settings.replace(reader=lenient), shipped.store, shipped.embedder, shipped.lexical)
+    assert before.ask("When will the joint document be signed by the president?").short_answer == "2010"
+
+
 def test_which_questions_ask_yes_or_no() -> None:
     from assistant.answer.extractive import asks_yes_no
 

@@ -153,7 +153,9 @@ class ExtractiveAnswerer:
             if found is None and best < trust:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
-                cand, span = found
+                cand, span, confidence = found
+                if confidence < self.reader.short_answer_above:
+                    span = None  # it answers, but a phrase this unsure is more often wrong than right
                 # The reader's sentence first, and every sentence the scorer chose after it (one more
                 # quote when the reader's is not among them: the scorer's best stays cited).
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
@@ -183,9 +185,9 @@ class ExtractiveAnswerer:
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name)
         return unmatched_names(question, texts, common)
 
-    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int]] | None:
-        """The sentence holding the reader's best answer, and the answer's offsets in it; None when
-        the best reading scores below the reader's calibrated threshold (nothing answers).
+    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int], float] | None:
+        """The sentence holding the reader's best answer, the answer's offsets in it and the reading's
+        score; None when the best reading scores below the reader's calibrated threshold (nothing answers).
 
         The first sentence in the scorer's order that the reader says answers wins (the reader
         verifies, the scorer ranks), so the best-scored one is read alone first and the others only
@@ -204,7 +206,7 @@ class ExtractiveAnswerer:
                 cand = _sentence_at(candidates[i], start, end)
                 start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
                 if start < end and (i == 0 or _on_topic(question, window.text)):
-                    return cand, (start - cand.start, end - cand.start)
+                    return cand, (start - cand.start, end - cand.start), reading.answerable_score
         return None
 
 

@@ -177,6 +177,9 @@ class Reader:
         # The same for a yes/no question, which a span of the sentence seldom answers and SQuAD, the
         # reader's training and calibration data, hardly asks (docs/evaluation.md); absent: as above.
         self.trust_yes_no_above = float(config.get("trust_yes_no_above", self.trust_scorer_above))
+        # A reading that clears ``threshold`` says the sentence answers; its span is shown as the short
+        # answer only from this score up (absent: from ``threshold``), where it is right more often than not.
+        self.short_answer_above = float(config.get("short_answer_above", self.threshold))
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
 
