@@ -11,7 +11,8 @@ of the window's tokens (start logit + end logit) and the "no answer" choice (bot
 The caller answers with the best window's span when its score is at least ``reader.threshold``
 (calibrated on held-out articles) and abstains otherwise; ``Reader.answer`` does exactly that.
 (The extractive answerer also quotes, without a short answer, a sentence its own scorer rates at
-least ``trust_scorer_above``, when reader.json sets it.)
+least ``trust_scorer_above``, or ``trust_yes_no_above`` for a yes/no question, when reader.json
+sets them; and it shows a span as the short answer only from ``short_answer_above``.)
 
 Runtime needs only ``onnxruntime``, ``tokenizers`` and ``numpy`` (no torch), imported on first use.
 Encoding (``encode``) is shared with the training script, so training and serving see the very
