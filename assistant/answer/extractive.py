@@ -15,9 +15,15 @@ answer the question. Each candidate sentence is scored by
   the section's heading (defaults.py).
 
 For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
-when it gives one. The answer abstains when the question names something no retrieved passage
-mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
-the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
+when it gives one.
+
+With the reader (the default), the reader reads the best-scored sentences in their windows and
+its best span is the short answer; one learned decision (decision.py) then estimates, from the
+reader's and the scorer's numbers, how likely the answer is right: it abstains below the
+decision's ``answer_above``, shows the short answer only when that is more likely right than
+wrong, and reports the probability as the answer's ``confidence``. With the reader off, the
+answer abstains when the question names something no retrieved passage mentions (names.py) or the
+best sentence scores below ``abstain_below`` (docs/evaluation.md).
 """
 
 from __future__ import annotations
@@ -68,6 +74,18 @@ class _Candidate:
     end: int
     text: str
 
+
+@dataclass
+class Proposal:
+    """An answer before the decision: the sentences to quote (the reader's first), the short
+    answer's offsets in the first, the decision's features, the names no passage mentions, and
+    every candidate sentence with its scorer score (best first)."""
+
+    chosen: list[_Candidate]
+    span: tuple[int, int] | None
+    features: dict[str, float]
+    unmatched: list[str]
+    scored: list[tuple[float, _Candidate]]
 
 
 class ExtractiveAnswerer:
@@ -138,6 +156,74 @@ class ExtractiveAnswerer:
         return np.stack(vectors)
 
     def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
+        """Quote the best sentences, or abstain; with the reader, its span is the short answer.
+
+        With a reader that has a fitted decision (decision.py), one learned model says how likely
+        the proposed answer is right: below ``answer_above`` the answer abstains, and the short
+        answer is shown only when it is more likely right than wrong. Without a reader, the
+        scorer alone decides (``abstain_below``, and the names no passage mentions)."""
+        if self.reader is None or self.reader.decision is None:
+            return self._answer_unread(question, vector, passages)
+        proposal = self.propose(question, vector, passages)
+        if proposal is None:
+            return Answer(question=question, text=abstention(question), abstained=True)
+        decision = self.reader.decision
+        p_quote = decision.probability("quote", proposal.features)
+        if p_quote < decision.answer_above:
+            return Answer(question=question, text=abstention(question, proposal.unmatched), abstained=True)
+        p_short = decision.probability("short", proposal.features)
+        shown = proposal.span is not None and not asks_yes_no(question) and p_short > decision.short_above
+        answer = self._render(question, proposal.chosen, proposal.scored, proposal.span if shown else None)
+        answer.confidence = round(p_short if shown else p_quote, 3)
+        return answer
+
+    def propose(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Proposal | None:
+        """What the answer would be, and the features the decision reads; None with no candidate sentence.
+
+        The reader reads the ``read_top`` best-scored sentences (each in its window) in one batch;
+        its best reading's sentence is quoted first, its span is the short answer, and the scorer's
+        sentences within ``MARGIN`` of its best follow."""
+        from .decision import features
+
+        scored = self.score(question, vector, passages)
+        if not scored:
+            return None
+        top = [c for _, c in scored[: self.read_top]]
+        windows = [_window(c) for c in top]
+        readings = self.reader.read(question, windows)  # type: ignore[union-attr]
+        usable = [r for r in readings if r.text.strip()]
+        best = max(usable, key=lambda r: r.answerable_score, default=None)
+        first, span = scored[0][1], None
+        if best is not None:
+            chunk, window = top[best.window].passage.chunk, windows[best.window]
+            start = chunk.start + window.offset + best.start  # article offsets of the span
+            end = chunk.start + window.offset + best.end
+            first = _sentence_at(top[best.window], start, end)
+            start, end = max(start, first.start), min(end, first.end)  # a span across sentences is cut to one
+            span = (start - first.start, end - first.start) if start < end else None
+        names = question_names(question)
+        unmatched = self.unmatched_names(question, passages)
+        score_of = {(c.passage.chunk.article_id, c.start): s for s, c in scored}
+        values = features(
+            question, yes_no=asks_yes_no(question),
+            reading=best.answerable_score if best else float("-inf"),
+            span_score=best.span_score if best else float("-inf"),
+            reading_top=readings[0].answerable_score if readings else float("-inf"),
+            reading_rank=best.window if best else 0, scorer=scored[0][0],
+            scorer_second=scored[1][0] if len(scored) > 1 else scored[0][0] - MARGIN,
+            scorer_of_read=score_of.get((first.passage.chunk.article_id, first.start), scored[0][0]),
+            window=windows[best.window].text if best else "", span=first.text[span[0]:span[1]] if span else "",
+            names=names, unmatched=len(unmatched))
+        best_score = scored[0][0]
+        chosen = [first, *(c for s, c in scored[: self.max_sentences] if s >= best_score - MARGIN
+                           and (c.passage.chunk.article_id, c.start) != (first.passage.chunk.article_id, first.start))]
+        chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
+        return Proposal(chosen, span, values, unmatched, scored)
+
+    def _answer_unread(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
+        """The reader off: the scorer's best sentences, unless they score below ``abstain_below`` or
+        the question names something no passage mentions (names.py); a reader without a fitted
+        decision only adds its span when the best reading clears its own threshold."""
         unmatched = self.unmatched_names(question, passages)
         if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
             return Answer(question=question, text=abstention(question, unmatched), abstained=True)
@@ -148,19 +234,16 @@ class ExtractiveAnswerer:
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         span = None
         if self.reader is not None:
-            found = self.read(question, [c for _, c in scored[: self.read_top]])
-            trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
-            if found is None and best < trust:
-                return Answer(question=question, text=abstention(question), abstained=True)
-            if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
-                cand, span, confidence = found
-                if confidence < self.reader.short_answer_above:
-                    span = None  # it answers, but a phrase this unsure is more often wrong than right
-                # The reader's sentence first, and every sentence the scorer chose after it (one more
-                # quote when the reader's is not among them: the scorer's best stays cited).
-                chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
-                                  (cand.passage.chunk.article_id, cand.start))]
+            proposal = self.propose(question, vector, passages)
+            if proposal is not None and proposal.features["reading"] >= self.reader.threshold:
+                chosen, span = proposal.chosen, proposal.span
         chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
+        return self._render(question, chosen, scored, span if not asks_yes_no(question) else None)
+
+    def _render(self, question: str, chosen: list[_Candidate], scored: list[tuple[float, _Candidate]],
+                span: tuple[int, int] | None) -> Answer:
+        """The answer quoting ``chosen`` in order, each cited; ``span`` of the first is the short answer."""
+        best = scored[0][0]
         citations, parts = [], []
         for n, cand in enumerate(chosen, start=1):
             chunk = cand.passage.chunk
@@ -172,7 +255,7 @@ class ExtractiveAnswerer:
             ))
             parts.append(f"{cand.text} [{n}]")
         answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
-        if span is not None and not asks_yes_no(question):  # a phrase is not a yes or a no: the quote answers
+        if span is not None:
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
@@ -184,38 +267,6 @@ class ExtractiveAnswerer:
         lexical, store = self.lexical, self.store
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name)
         return unmatched_names(question, texts, common)
-
-    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int], float] | None:
-        """The sentence holding the reader's best answer, the answer's offsets in it and the reading's
-        score; None when the best reading scores below the reader's calibrated threshold (nothing answers).
-
-        The first sentence in the scorer's order that the reader says answers wins (the reader
-        verifies, the scorer ranks), so the best-scored one is read alone first and the others only
-        when it does not answer: a question the top sentence answers costs one window, not all. An
-        answer found in another sentence's window counts only if that window shares a content word
-        with the question besides its names (``_on_topic``)."""
-        windows = [_window(c) for c in candidates]
-        for group in (range(0, min(1, len(windows))), range(1, len(windows))):
-            readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
-            for i, reading in zip(group, readings):
-                if reading.answerable_score < self.reader.threshold or not reading.text.strip():  # type: ignore[union-attr]
-                    continue
-                window, chunk = windows[i], candidates[i].passage.chunk
-                start = chunk.start + window.offset + reading.start  # article offsets of the span
-                end = chunk.start + window.offset + reading.end
-                cand = _sentence_at(candidates[i], start, end)
-                start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
-                if start < end and (i == 0 or _on_topic(question, window.text)):
-                    return cand, (start - cand.start, end - cand.start), reading.answerable_score
-        return None
-
-
-def _on_topic(question: str, text: str) -> bool:
-    """Whether the text holds a content word of the question besides its names: "Who is the prime
-    minister of Japan?" is not answered from "... if China tries to invade ..." (which names Japan)."""
-    topic = _terms(question) - _terms(" ".join(question_names(question)))
-    return not topic or bool(topic & _terms(text))
-
 
 def _window(cand: _Candidate) -> Window:
     """The candidate sentence with its neighbours in the chunk, as the reader reads it."""

@@ -8,11 +8,10 @@ of the window's tokens (start logit + end logit) and the "no answer" choice (bot
 
     answerable_score = best span score - no-answer score     (higher = more sure it answers)
 
-The caller answers with the best window's span when its score is at least ``reader.threshold``
-(calibrated on held-out articles) and abstains otherwise; ``Reader.answer`` does exactly that.
-(The extractive answerer also quotes, without a short answer, a sentence its own scorer rates at
-least ``trust_scorer_above``, or ``trust_yes_no_above`` for a yes/no question, when reader.json
-sets them; and it shows a span as the short answer only from ``short_answer_above``.)
+``Reader.answer`` answers with the best window's span when its score is at least
+``reader.threshold`` (calibrated on held-out paragraphs) and abstains otherwise. The extractive
+answerer decides with more than the reading: ``reader.decision`` (decision.py, ``decision.json``
+beside the model), fitted on this reader's scores and the sentence scorer's.
 
 Runtime needs only ``onnxruntime``, ``tokenizers`` and ``numpy`` (no torch), imported on first use.
 Encoding (``encode``) is shared with the training script, so training and serving see the very
@@ -38,11 +37,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .decision import Decision
+
 if TYPE_CHECKING:
     import numpy as np
 
 MODEL_DIR = Path(__file__).parent / "reader_model"
 MODEL_FILE = "model_int8.onnx"
+DECISION_FILE = "decision.json"  # the answer decision fitted on this reader's scores (decision.py)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -87,6 +89,7 @@ class Reading:
     end: int
     text: str
     window: int = 0  # index of the window in the list given to ``read``
+    span_score: float = float("-inf")  # the span's start + end logits (answerable_score adds the no-answer side)
 
 
 @dataclass
@@ -171,16 +174,10 @@ class Reader:
         self.infer = infer  # padded inputs -> (start logits, end logits), both (batch, tokens)
         self.config = config
         self.max_length = int(config["max_seq_length"])
-        self.threshold = float(config.get("threshold", 0.0))
-        # A best sentence the extractive scorer rates at least this high is quoted even when no
-        # reading clears ``threshold`` (calibrated with it; absent: the reader alone decides).
-        self.trust_scorer_above = float(config.get("trust_scorer_above", "inf"))
-        # The same for a yes/no question, which a span of the sentence seldom answers and SQuAD, the
-        # reader's training and calibration data, hardly asks (docs/evaluation.md); absent: as above.
-        self.trust_yes_no_above = float(config.get("trust_yes_no_above", self.trust_scorer_above))
-        # A reading that clears ``threshold`` says the sentence answers; its span is shown as the short
-        # answer only from this score up (absent: from ``threshold``), where it is right more often than not.
-        self.short_answer_above = float(config.get("short_answer_above", self.threshold))
+        self.threshold = float(config.get("threshold", 0.0))  # reading-level: abstain below (Reader.answer)
+        # Whether to answer, show the span and how sure: fitted on this reader's scores (decision.py);
+        # None for a model without one (a freshly trained slice): the answerer then uses ``threshold``.
+        self.decision: Decision | None = None
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
 
@@ -207,7 +204,10 @@ class Reader:
             start, end = session.run(["start_logits", "end_logits"], inputs)
             return start, end
 
-        return cls(open_tokenizer(model_dir), infer, config)
+        reader = cls(open_tokenizer(model_dir), infer, config)
+        if (model_dir / DECISION_FILE).exists():
+            reader.decision = Decision.load(model_dir / DECISION_FILE)
+        return reader
 
     def read(self, question: str, windows: Sequence[Window], batch_size: int = 16,
              centre_only: bool | None = None) -> list[Reading]:
@@ -239,7 +239,7 @@ class Reader:
                     readings.append(Reading(score, 0, 0, "", first + row))
                     continue
                 begin, stop = enc.offsets[s][0], enc.offsets[e][1]  # type: ignore[index]
-                readings.append(Reading(score - null, begin, stop, window.text[begin:stop], first + row))
+                readings.append(Reading(score - null, begin, stop, window.text[begin:stop], first + row, score))
         return readings
 
     def answer(self, question: str, windows: Sequence[Window]) -> Reading | None:
