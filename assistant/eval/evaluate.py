@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .data import Dataset, DatasetError, Question
-from .metrics import Outcome, contains_answer, first_hit, squad_scores, summarise
+from .metrics import Outcome, contains_answer, first_hit, shown_right, squad_scores, summarise
 from .report import ASSISTANT, NO_READER, TUTORIAL, EvalReport
 
 if TYPE_CHECKING:
@@ -68,7 +68,8 @@ def ask_one(assistant: Assistant, question: Question, with_short: bool = False) 
         question, first_hit(question, ranked), retrieve_ms, ask_ms, answer.abstained,
         correct=not answer.abstained and contains_answer(answer.text, question.answers),
         answer_chars=None if answer.abstained else len(answer.text), cited_right=cited_right,
-        exact=exact, f1=f1,
+        exact=exact, f1=f1, confidence=answer.confidence, short_shown=bool(answer.short_answer),
+        shown_right=None if answer.abstained else shown_right(answer.short_answer, first.quote if first else "", question),
     )
     return (outcome, answer.text, answer.short_answer) if with_short else (outcome, answer.text)
 
@@ -96,7 +97,8 @@ def evaluate(assistant: Assistant, dataset: Dataset, workdir: Path,
         row = {"id": question.id, "question": question.question, "title": question.title,
                "answerable": question.answerable, "rank": ours.rank, "abstained": ours.abstained,
                "correct": ours.correct, "cited_right": ours.cited_right, "answer": text,
-               "short_answer": short, "f1": ours.f1}
+               "short_answer": short, "f1": ours.f1, "confidence": ours.confidence,
+               "shown_right": ours.shown_right}
         if without_reader is not None:
             plain, _ = ask_one(without_reader, question)
             outcomes[NO_READER].append(plain)

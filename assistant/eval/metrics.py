@@ -60,6 +60,50 @@ def squad_scores(prediction: str, question: Question) -> tuple[float, float]:
     return max(float(guess == g) for g in golds), max(_f1(guess, g) for g in golds)
 
 
+def shown_right(short_answer: str, first_quote: str, question: Question) -> bool:
+    """Whether what an answer shows first is right: its short answer (token F1 of at least 0.5 with
+    a gold answer) when it has one, else its first quote (holds a gold answer). The event an
+    answer's ``confidence`` estimates; never right for an unanswerable question.
+
+    Example: with gold ``["in 2010"]``, ``shown_right("2010", "", q)`` -> ``True`` (F1 0.67)
+    """
+    if not question.answerable:
+        return False
+    if short_answer:
+        guess = normalize(short_answer)
+        return max((_f1(guess, normalize(g)) for g in question.answers), default=0.0) >= 0.5
+    return contains_answer(first_quote, question.answers)
+
+
+def calibration_error(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> float | None:
+    """Expected calibration error: over equal-width confidence bins, the gap between the mean
+    confidence and the share right, weighted by the bin's size; None for no pairs.
+
+    Example: ``calibration_error([(0.8, True), (0.8, False)])`` -> ``0.3``
+    """
+    if not pairs:
+        return None
+    total = 0.0
+    for b in range(bins):
+        inside = [(c, r) for c, r in pairs if (b / bins <= c < (b + 1) / bins) or (b == bins - 1 and c == 1.0)]
+        if inside:
+            gap = abs(sum(c for c, _ in inside) / len(inside) - sum(r for _, r in inside) / len(inside))
+            total += gap * len(inside) / len(pairs)
+    return total
+
+
+def reliability(pairs: Sequence[tuple[float, bool]], bins: int = 10) -> list[dict[str, float]]:
+    """Per non-empty confidence bin: its range, count, mean confidence and share right (for the plot)."""
+    out = []
+    for b in range(bins):
+        inside = [(c, r) for c, r in pairs if (b / bins <= c < (b + 1) / bins) or (b == bins - 1 and c == 1.0)]
+        if inside:
+            out.append({"low": b / bins, "high": (b + 1) / bins, "count": len(inside),
+                        "confidence": sum(c for c, _ in inside) / len(inside),
+                        "right": sum(r for _, r in inside) / len(inside)})
+    return out
+
+
 def _f1(guess: str, gold: str) -> float:
     ours, theirs = guess.split(), gold.split()
     common = sum((Counter(ours) & Counter(theirs)).values())
@@ -101,6 +145,9 @@ class Outcome:
     cited_right: bool | None = None  # the first cited passage holds a gold answer
     exact: float | None = None  # SQuAD 2.0 exact match of the short answer (or the sentences, without one)
     f1: float | None = None  # SQuAD 2.0 token F1, likewise
+    confidence: float | None = None  # the answer's own estimate that what it shows first is right
+    shown_right: bool | None = None  # what it shows first is right (``shown_right``)
+    short_shown: bool | None = None  # it gave a short answer
 
 
 def percentile(values: Sequence[float], q: float) -> float | None:
@@ -143,6 +190,9 @@ def summarise(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
         "squad_em": _mean(o.exact for o in asked if o.exact is not None),
         "abstention": _share(bool(o.abstained) for o in asked if not o.question.answerable),
         "wrong_abstention": _share(bool(o.abstained) for o in asked if o.question.answerable),
+        "confidence_ece": calibration_error([(o.confidence, bool(o.shown_right)) for o in asked
+                                             if not o.abstained and o.confidence is not None]),
+        "short_answers_shown": _share(bool(o.short_shown) for o in asked if not o.abstained),
         "ask_p50_ms": percentile([o.answered_ms for o in asked], 50),
         "ask_p95_ms": percentile([o.answered_ms for o in asked], 95),
     })

@@ -48,6 +48,8 @@ METRICS = [
     ("citation_precision", "citation precision", "share"),
     ("abstention", "abstention on unanswerable", "share"),
     ("wrong_abstention", "wrong abstention on answerable", "share"),
+    ("short_answers_shown", "answers with a short answer", "share"),
+    ("confidence_ece", "confidence calibration error (ECE)", "share"),
     ("retrieve_p50_ms", "retrieval p50 (ms)", "ms"), ("retrieve_p95_ms", "retrieval p95 (ms)", "ms"),
     ("ask_p50_ms", "ask p50 (ms)", "ms"), ("ask_p95_ms", "ask p95 (ms)", "ms"),
 ]
