@@ -170,13 +170,9 @@ def _print_streamed(assistant: Assistant, question: str, k: int | None, filters:
 
 
 def _readable(answer: Answer, with_text: bool = True) -> str:
-    from .answer.answers import confidence_text
-
     lines = [answer.text] if with_text else []
     if answer.short_answer and with_text:
         lines[:0] = [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it
-    if answer.confidence is not None:
-        lines += ["", f"Confidence: {confidence_text(answer.confidence)}"]
     lines += [f"(note: {note})" for note in answer.notes if note not in answer.text]
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.insert(0, f"Understood as: {answer.standalone_question}")

@@ -57,12 +57,9 @@ class Settings:
     sentence_candidates: int = _setting(
         32, "Sentences of the retrieved passages scored per question (16 missed answers further down: docs/evaluation.md)."
     )
-    abstain_below: float = _setting(
-        0.35, "With the reader off: abstain when the best sentence scores below this (with it, the learned decision does)."
-    )
+    abstain_below: float = _setting(0.35, "Abstain when the best sentence scores below this.")
     reader: str = _setting(
-        "shipped", "Short answers, confidence and the answer-or-abstain decision: 'shipped' (the trained reader and its "
-        "fitted decision), 'off', or a model directory."
+        "shipped", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
     )
     reader_candidates: int = _setting(3, "Best-scored candidate sentences the reader reads per question.")
     onnx_threads: int = _setting(

@@ -1,9 +1,10 @@
-"""Fit the answer decision (assistant/answer/decision.py) on articles the reader never saw, and measure it.
+"""Fit a learned answer decision (assistant/answer/decision.py) on articles the reader never saw, and measure it.
 
-One command, after scripts/train_reader.py, writes ``decision.json`` beside the reader:
+Measured, not shipped (docs/evaluation.md, "A learned answer decision"). One command, after
+scripts/train_reader.py, writes the fitted decision and its figures (default eval/decision.json):
 
-    .venv/bin/python scripts/fit_decision.py                       # the shipped reader
-    .venv/bin/python scripts/fit_decision.py --reader /tmp/r --limit 40   # a slice, seconds
+    .venv/bin/python scripts/fit_decision.py --reader /tmp/newreader --rows /tmp/rows.json.gz --max-wrong 0.05
+    .venv/bin/python scripts/fit_decision.py --rows tests/data/decision_rows.json.gz --max-wrong 0.05  # refit, seconds
 
 Steps: ingest the 16 SQuAD 2.0 dev articles (tests/data/squad2/squad2-dev16.json) into a temporary
 index, as ``assistant eval`` does; ask every question of the reader's *calibration* articles (its
@@ -37,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.answer.decision import Decision, Model  # noqa: E402
 from assistant.answer.extractive import asks_yes_no  # noqa: E402
-from assistant.answer.reader import DECISION_FILE, MODEL_DIR  # noqa: E402
+from assistant.answer.reader import MODEL_DIR  # noqa: E402
 from assistant.eval.data import load_dataset  # noqa: E402
 from assistant.eval.evaluate import build_index  # noqa: E402
 from assistant.eval.metrics import calibration_error, contains_answer, reliability, shown_right, squad_scores  # noqa: E402
@@ -78,6 +79,26 @@ def fit(rows: list[dict], target: str, names: list[str], c: float) -> Model:
     model = LogisticRegression(C=c, max_iter=2000, solver="lbfgs").fit((x - mean) / scale, y)
     return Model(tuple(names), tuple(float(v) for v in mean), tuple(float(v) for v in scale),
                  tuple(float(v) for v in model.coef_[0]), float(model.intercept_[0]))
+
+
+def choose_c(rows: list[dict], names: list[str], grid: tuple[float, ...] = (0.01, 0.1, 1.0)) -> float:
+    """The regularisation with the lowest log loss of ``quote`` over the calibration articles, each
+    predicted by a fit on the others (articles differ more than questions do; this is what a new
+    article meets)."""
+    import math
+
+    titles = sorted({r["title"] for r in rows})
+    best = (float("inf"), grid[0])
+    for c in grid:
+        loss = 0.0
+        for title in titles:
+            model = fit([r for r in rows if r["title"] != title], "quote_right", names, c)
+            for r in rows:
+                if r["title"] == title:
+                    p = min(1 - 1e-6, max(1e-6, model.probability(r["features"])))
+                    loss -= math.log(p if r["quote_right"] else 1 - p)
+        best = min(best, (loss, c))
+    return best[1]
 
 
 def replay(rows: list[dict], decision: Decision, names_rule: bool = False) -> dict:
@@ -142,7 +163,7 @@ def plot(figures: dict, path: Path) -> None:
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=7, loc="upper left")
-    ax.set_title("Answer confidence on unseen SQuAD articles", fontsize=9)
+    ax.set_title("Answer confidence on SQuAD articles the reader never saw", fontsize=9)
     fig.tight_layout()
     fig.savefig(path)
 
@@ -150,28 +171,29 @@ def plot(figures: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reader", type=Path, default=MODEL_DIR, help="the reader model directory")
-    parser.add_argument("--out", type=Path, default=None, help="decision file (default: READER/decision.json)")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "decision.json", help="decision file to write")
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--limit", type=int, default=0, help="only N questions of each part (a quick check)")
     parser.add_argument("--max-wrong", type=float, default=0.10, help="most wrong abstention when picking answer_above")
-    parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength of both fits")
+    parser.add_argument("--c", type=float, default=0.0,
+                        help="inverse regularisation strength of both fits (default: chosen by choose_c)")
     parser.add_argument("--rows", type=Path, default=None, help="record per question to this JSON (or reuse it)")
     parser.add_argument("--plot", type=Path, default=None, help="write the reliability diagram (PNG)")
     args = parser.parse_args()
-    out = args.out or args.reader / DECISION_FILE
-    split = json.loads((args.reader / "reader.json").read_text())["split"]
-    parts = {part: split[part]["squad2-dev16.json"] for part in ("calibration", "test")}
+    out = args.out
     began = time.perf_counter()
     if args.rows and args.rows.exists():
         rows = json.loads(gzip.decompress(args.rows.read_bytes()) if args.rows.suffix == ".gz" else args.rows.read_text())
+        parts = {part: sorted({r["title"].replace(" ", "_") for r in rows[part]}) for part in rows}
     else:
+        split = json.loads((args.reader / "reader.json").read_text())["split"]
+        parts = {part: split[part]["squad2-dev16.json"] for part in ("calibration", "test")}
         dataset = load_dataset(args.dataset)
         rows = {}
         with tempfile.TemporaryDirectory(prefix="fit-decision-") as tmp:
             settings = Settings(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus", reader=str(args.reader),
                                 progress=False)
             assistant = Assistant.from_settings(settings)
-            assistant.answerer.reader.decision = None  # record the proposal, whatever an older fit says
             build_index(assistant, dataset, Path(tmp))
             for part, titles in parts.items():
                 qs = [q for q in dataset.questions if q.title and q.title.replace(" ", "_") in titles]
@@ -187,8 +209,9 @@ def main() -> None:
                 args.rows.write_text(text)
     fit_rows = [r for r in rows["calibration"] if r["features"] is not None]
     names = sorted(fit_rows[0]["features"])
-    quote = fit(fit_rows, "quote_right", names, args.c)
-    short = fit([r for r in fit_rows if r["short"]], "short_right", names, args.c)
+    c = args.c or choose_c(fit_rows, names)
+    quote = fit(fit_rows, "quote_right", names, c)
+    short = fit([r for r in fit_rows if r["short"]], "short_right", names, c)
     threshold = pick_threshold(rows["calibration"], quote, short, args.max_wrong)
     decision = Decision(quote, short, threshold)
     figures = {part: replay(rows[part], decision) for part in rows}
@@ -197,7 +220,7 @@ def main() -> None:
                     "scorer_sentence_first_right": round(sum(r["scorer_first_right"] for r in rs if r["features"] and r["answerable"])
                                                           / max(1, sum(1 for r in rs if r["features"] and r["answerable"])), 3)}
              for part, rs in rows.items()}
-    about = {"fitted_on": {"articles": parts["calibration"], "questions": len(rows["calibration"])},
+    about = {"fitted_on": {"articles": parts["calibration"], "questions": len(rows["calibration"])}, "c": c,
              "measured_on": {"articles": parts["test"], "questions": len(rows["test"])},
              "command": "scripts/fit_decision.py " + " ".join(sys.argv[1:]),
              "answer_above_chosen": f"the best SQuAD 2.0 F1 on the calibration articles among thresholds abstaining "
@@ -208,7 +231,8 @@ def main() -> None:
                                                 if k != "reliability"} for part in rows}}
     Decision(quote, short, threshold, about=about).save(out)
     if args.plot:
-        plot({"test articles": figures["test"], "calibration articles": figures["calibration"]}, args.plot)
+        plot({"test articles (unseen by the fit)": figures["test"], "calibration articles (fitted on)": figures["calibration"]},
+             args.plot)
     print(json.dumps({"answer_above": threshold, **about}, indent=1))
 
 

@@ -114,17 +114,21 @@ def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
         {"question": "Who won the match?", "text": window.text, "centre_start": window.centre_start,
          "centre_end": window.centre_end, "answer": None, "title": "t"}]))
     triples = _script("train_reader").extra_examples(extra)
-    assert [(q, w.text[slice(*span)] if span else None) for q, w, span in triples] == [
+    assert [(q, w.text[slice(*span)] if span else None) for q, w, span, _, _ in triples] == [
         ("When was the framework set up?", "2010"), ("Who won the match?", None)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    runs = {}
-    for name, more in (("plain", ["--no-torch-check"]), ("extra", ["--extra", str(extra)])):
+    squad11 = ROOT / "tests" / "data" / "squad2" / "squad11-slice.json"  # never ../shared in a test
+    runs, logs = {}, {}
+    for name, more in (("plain", ["--no-torch-check"]), ("extra", ["--extra", str(extra)]),
+                       ("resumed", ["--no-torch-check", "--max-steps", "3", "--work", str(tmp_path / "work-plain")])):
         done = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "train_reader.py"), "--limit", "16", "--epochs", "1",
-             "--max-steps", "2", "--out", str(out), "--work", str(tmp_path / "work"), *more],
+             "--max-steps", "2", "--save-steps", "1", "--squad11", str(squad11), "--out", str(out),
+             "--work", str(tmp_path / f"work-{name}"), *more],
             capture_output=True, text=True, env=env, timeout=600)
         assert done.returncode == 0, done.stderr[-3000:]
-        runs[name] = json.loads((out / "reader.json").read_text())
+        runs[name], logs[name] = json.loads((out / "reader.json").read_text()), done.stdout
+    assert "resuming from" not in logs["plain"] and "checkpoint-2" in logs["resumed"]  # picks up where it stopped
     assert runs["extra"]["training"]["windows"] == runs["plain"]["training"]["windows"] + 2
     assert "manual_windows.jsonl" in runs["extra"]["data"] and "manual_windows" not in runs["plain"]["data"]
     config = runs["extra"]

@@ -118,9 +118,6 @@ def test_founding_question_answer_and_highlighted_source(page, app_url: str) -> 
     assert "2010" in answer.inner_text()
     short = page.locator("#chat .short-answer").last  # the answer itself, above the quote
     assert short.is_visible() and short.inner_text().strip() == "2010"
-    confidence = page.locator("#chat .confidence").last  # how sure, in words, under the answer
-    assert confidence.is_visible() and confidence.inner_text().startswith("Confidence: ")
-    assert "right (" in confidence.inner_text() and "%)" in confidence.inner_text()
     assert short.bounding_box()["y"] < answer.bounding_box()["y"]
     source = page.locator("#src-0-1")
     assert source.evaluate("e => e.open") is False
@@ -192,7 +189,6 @@ def test_embed_in_an_iframe_on_another_origin(page, app_url: str, wiki) -> None:
     assert "2010" in bot.inner_text()
     assert bot.locator(".short-answer").inner_text() == "2010"  # the answer first, then the quote
     assert bot.inner_text().startswith("2010")
-    assert bot.locator(".confidence").inner_text().startswith("Confidence: ")  # how sure, in words
     bot.locator("button.cite").first.click()
     mark = frame.locator("#src-0-1 mark")
     assert mark.is_visible() and "in 2010 established a framework" in mark.inner_text()

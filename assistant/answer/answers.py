@@ -62,10 +62,6 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
     short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
     short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
-    # The calibrated probability that what the answer shows first is right: the short answer when
-    # there is one, else the first quote (decision.py); None when nothing estimated it (the reader
-    # off, a language model's answer, an abstention).
-    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI and the HTTP API."""
@@ -82,16 +78,7 @@ class Answer:
             "notes": list(self.notes),
             "short_answer": self.short_answer,
             "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
-            "confidence": self.confidence,
-            "confidence_text": confidence_text(self.confidence),
         }
-
-
-def confidence_text(confidence: float | None) -> str:
-    """The confidence in words, for people ("likely right (83%)"); "" when there is none."""
-    from .decision import in_words
-
-    return "" if confidence is None else in_words(confidence)
 
 
 def _sentence_dict(check: Any) -> dict[str, Any]:

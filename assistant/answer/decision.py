@@ -1,4 +1,8 @@
-"""The answer decision: one learned model says how likely an answer is right, and so whether to give it.
+"""A learned answer decision: one model says how likely an answer is right, and so whether to give it.
+
+Measured, not shipped: the answerer (extractive.py) still decides with its calibrated thresholds;
+scripts/fit_decision.py fits this decision on ``ExtractiveAnswerer.propose`` and measures it
+(docs/evaluation.md, "A learned answer decision"). What it would do:
 
 The extractive answerer proposes an answer for every question: the sentence holding the reader's
 best span, that span as the short answer, and the scorer's other good sentences. What it knows
@@ -11,15 +15,15 @@ give
 * ``quote``: the probability that the first quoted sentence holds the answer, and
 * ``short``: the probability that the short answer is right (SQuAD F1 of at least 0.5).
 
-The answerer then abstains when ``quote`` is below ``answer_above``, shows the short answer only
+The answerer would abstain when ``quote`` is below ``answer_above``, shows the short answer only
 when ``short`` is above one half (more likely right than wrong), and reports as ``confidence`` the
 probability of what it shows first (the short answer when shown, else the first quote). Both
-models are plain numbers in ``decision.json`` beside the reader; the evaluation (docs/evaluation.md)
-says how well the probabilities are calibrated on articles the fit never saw.
+models are plain numbers in a JSON file (eval/decision.json); the evaluation says how well the
+probabilities are calibrated on articles the fit never saw.
 
 Example::
 
-    decision = Decision.load(Path("assistant/answer/reader_model/decision.json"))
+    decision = Decision.load(Path("eval/decision.json"))
     p = decision.probability("quote", {"reading": 6.2, "scorer": 0.71, ...})
 """
 

@@ -15,15 +15,9 @@ answer the question. Each candidate sentence is scored by
   the section's heading (defaults.py).
 
 For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
-when it gives one.
-
-With the reader (the default), the reader reads the best-scored sentences in their windows and
-its best span is the short answer; one learned decision (decision.py) then estimates, from the
-reader's and the scorer's numbers, how likely the answer is right: it abstains below the
-decision's ``answer_above``, shows the short answer only when that is more likely right than
-wrong, and reports the probability as the answer's ``confidence``. With the reader off, the
-answer abstains when the question names something no retrieved passage mentions (names.py) or the
-best sentence scores below ``abstain_below`` (docs/evaluation.md).
+when it gives one. The answer abstains when the question names something no retrieved passage
+mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
+the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
 """
 
 from __future__ import annotations
@@ -73,6 +67,7 @@ class _Candidate:
     start: int
     end: int
     text: str
+
 
 
 @dataclass
@@ -156,29 +151,49 @@ class ExtractiveAnswerer:
         return np.stack(vectors)
 
     def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
-        """Quote the best sentences, or abstain; with the reader, its span is the short answer.
-
-        With a reader that has a fitted decision (decision.py), one learned model says how likely
-        the proposed answer is right: below ``answer_above`` the answer abstains, and the short
-        answer is shown only when it is more likely right than wrong. Without a reader, the
-        scorer alone decides (``abstain_below``, and the names no passage mentions)."""
-        if self.reader is None or self.reader.decision is None:
-            return self._answer_unread(question, vector, passages)
-        proposal = self.propose(question, vector, passages)
-        if proposal is None:
+        unmatched = self.unmatched_names(question, passages)
+        if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
+            return Answer(question=question, text=abstention(question, unmatched), abstained=True)
+        scored = self.score(question, vector, passages)
+        if not scored or scored[0][0] < self.abstain_below:
             return Answer(question=question, text=abstention(question), abstained=True)
-        decision = self.reader.decision
-        p_quote = decision.probability("quote", proposal.features)
-        if p_quote < decision.answer_above:
-            return Answer(question=question, text=abstention(question, proposal.unmatched), abstained=True)
-        p_short = decision.probability("short", proposal.features)
-        shown = proposal.span is not None and not asks_yes_no(question) and p_short > decision.short_above
-        answer = self._render(question, proposal.chosen, proposal.scored, proposal.span if shown else None)
-        answer.confidence = round(p_short if shown else p_quote, 3)
+        best = scored[0][0]
+        chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
+        span = None
+        if self.reader is not None:
+            found = self.read(question, [c for _, c in scored[: self.read_top]])
+            trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
+            if found is None and best < trust:
+                return Answer(question=question, text=abstention(question), abstained=True)
+            if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
+                cand, span, confidence = found
+                if confidence < self.reader.short_answer_above:
+                    span = None  # it answers, but a phrase this unsure is more often wrong than right
+                # The reader's sentence first, and every sentence the scorer chose after it (one more
+                # quote when the reader's is not among them: the scorer's best stays cited).
+                chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
+                                  (cand.passage.chunk.article_id, cand.start))]
+        chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
+        citations, parts = [], []
+        for n, cand in enumerate(chosen, start=1):
+            chunk = cand.passage.chunk
+            score = next((s for s, c in scored if c is cand), best)
+            citations.append(Citation(
+                n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source, url=chunk.url,
+                published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start,
+                end=cand.end, score=round(score, 4), page=chunk.page_at(cand.start),
+            ))
+            parts.append(f"{cand.text} [{n}]")
+        answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
+        if span is not None and not asks_yes_no(question):  # a phrase is not a yes or a no: the quote answers
+            answer.short_answer = chosen[0].text[span[0]:span[1]]
+            answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
 
     def propose(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Proposal | None:
-        """What the answer would be, and the features the decision reads; None with no candidate sentence.
+        """What an answer decided by a learned model would be, and the features it reads; None with
+        no candidate sentence. Not used by ``answer``: scripts/fit_decision.py records it to fit and
+        measure such a decision (decision.py; docs/evaluation.md, "A learned answer decision").
 
         The reader reads the ``read_top`` best-scored sentences (each in its window) in one batch;
         its best reading's sentence is quoted first, its span is the short answer, and the scorer's
@@ -220,46 +235,6 @@ class ExtractiveAnswerer:
         chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
         return Proposal(chosen, span, values, unmatched, scored)
 
-    def _answer_unread(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
-        """The reader off: the scorer's best sentences, unless they score below ``abstain_below`` or
-        the question names something no passage mentions (names.py); a reader without a fitted
-        decision only adds its span when the best reading clears its own threshold."""
-        unmatched = self.unmatched_names(question, passages)
-        if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
-            return Answer(question=question, text=abstention(question, unmatched), abstained=True)
-        scored = self.score(question, vector, passages)
-        if not scored or scored[0][0] < self.abstain_below:
-            return Answer(question=question, text=abstention(question), abstained=True)
-        best = scored[0][0]
-        chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
-        span = None
-        if self.reader is not None:
-            proposal = self.propose(question, vector, passages)
-            if proposal is not None and proposal.features["reading"] >= self.reader.threshold:
-                chosen, span = proposal.chosen, proposal.span
-        chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
-        return self._render(question, chosen, scored, span if not asks_yes_no(question) else None)
-
-    def _render(self, question: str, chosen: list[_Candidate], scored: list[tuple[float, _Candidate]],
-                span: tuple[int, int] | None) -> Answer:
-        """The answer quoting ``chosen`` in order, each cited; ``span`` of the first is the short answer."""
-        best = scored[0][0]
-        citations, parts = [], []
-        for n, cand in enumerate(chosen, start=1):
-            chunk = cand.passage.chunk
-            score = next((s for s, c in scored if c is cand), best)
-            citations.append(Citation(
-                n=n, article_id=chunk.article_id, title=chunk.title, source=chunk.source, url=chunk.url,
-                published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start,
-                end=cand.end, score=round(score, 4), page=chunk.page_at(cand.start),
-            ))
-            parts.append(f"{cand.text} [{n}]")
-        answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
-        if span is not None:
-            answer.short_answer = chosen[0].text[span[0]:span[1]]
-            answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
-        return answer
-
     def unmatched_names(self, question: str, passages: list[Passage]) -> list[str]:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
         except names the corpus is about (``LexicalIndex.is_common``)."""
@@ -267,6 +242,38 @@ class ExtractiveAnswerer:
         lexical, store = self.lexical, self.store
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name)
         return unmatched_names(question, texts, common)
+
+    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int], float] | None:
+        """The sentence holding the reader's best answer, the answer's offsets in it and the reading's
+        score; None when the best reading scores below the reader's calibrated threshold (nothing answers).
+
+        The first sentence in the scorer's order that the reader says answers wins (the reader
+        verifies, the scorer ranks), so the best-scored one is read alone first and the others only
+        when it does not answer: a question the top sentence answers costs one window, not all. An
+        answer found in another sentence's window counts only if that window shares a content word
+        with the question besides its names (``_on_topic``)."""
+        windows = [_window(c) for c in candidates]
+        for group in (range(0, min(1, len(windows))), range(1, len(windows))):
+            readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
+            for i, reading in zip(group, readings):
+                if reading.answerable_score < self.reader.threshold or not reading.text.strip():  # type: ignore[union-attr]
+                    continue
+                window, chunk = windows[i], candidates[i].passage.chunk
+                start = chunk.start + window.offset + reading.start  # article offsets of the span
+                end = chunk.start + window.offset + reading.end
+                cand = _sentence_at(candidates[i], start, end)
+                start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
+                if start < end and (i == 0 or _on_topic(question, window.text)):
+                    return cand, (start - cand.start, end - cand.start), reading.answerable_score
+        return None
+
+
+def _on_topic(question: str, text: str) -> bool:
+    """Whether the text holds a content word of the question besides its names: "Who is the prime
+    minister of Japan?" is not answered from "... if China tries to invade ..." (which names Japan)."""
+    topic = _terms(question) - _terms(" ".join(question_names(question)))
+    return not topic or bool(topic & _terms(text))
+
 
 def _window(cand: _Candidate) -> Window:
     """The candidate sentence with its neighbours in the chunk, as the reader reads it."""

@@ -8,10 +8,11 @@ of the window's tokens (start logit + end logit) and the "no answer" choice (bot
 
     answerable_score = best span score - no-answer score     (higher = more sure it answers)
 
-``Reader.answer`` answers with the best window's span when its score is at least
-``reader.threshold`` (calibrated on held-out paragraphs) and abstains otherwise. The extractive
-answerer decides with more than the reading: ``reader.decision`` (decision.py, ``decision.json``
-beside the model), fitted on this reader's scores and the sentence scorer's.
+The caller answers with the best window's span when its score is at least ``reader.threshold``
+(calibrated on held-out articles) and abstains otherwise; ``Reader.answer`` does exactly that.
+(The extractive answerer also quotes, without a short answer, a sentence its own scorer rates at
+least ``trust_scorer_above``, or ``trust_yes_no_above`` for a yes/no question, when reader.json
+sets them; and it shows a span as the short answer only from ``short_answer_above``.)
 
 Runtime needs only ``onnxruntime``, ``tokenizers`` and ``numpy`` (no torch), imported on first use.
 Encoding (``encode``) is shared with the training script, so training and serving see the very
@@ -37,14 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .decision import Decision
-
 if TYPE_CHECKING:
     import numpy as np
 
 MODEL_DIR = Path(__file__).parent / "reader_model"
 MODEL_FILE = "model_int8.onnx"
-DECISION_FILE = "decision.json"  # the answer decision fitted on this reader's scores (decision.py)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 
@@ -174,10 +172,16 @@ class Reader:
         self.infer = infer  # padded inputs -> (start logits, end logits), both (batch, tokens)
         self.config = config
         self.max_length = int(config["max_seq_length"])
-        self.threshold = float(config.get("threshold", 0.0))  # reading-level: abstain below (Reader.answer)
-        # Whether to answer, show the span and how sure: fitted on this reader's scores (decision.py);
-        # None for a model without one (a freshly trained slice): the answerer then uses ``threshold``.
-        self.decision: Decision | None = None
+        self.threshold = float(config.get("threshold", 0.0))
+        # A best sentence the extractive scorer rates at least this high is quoted even when no
+        # reading clears ``threshold`` (calibrated with it; absent: the reader alone decides).
+        self.trust_scorer_above = float(config.get("trust_scorer_above", "inf"))
+        # The same for a yes/no question, which a span of the sentence seldom answers and SQuAD, the
+        # reader's training and calibration data, hardly asks (docs/evaluation.md); absent: as above.
+        self.trust_yes_no_above = float(config.get("trust_yes_no_above", self.trust_scorer_above))
+        # A reading that clears ``threshold`` says the sentence answers; its span is shown as the short
+        # answer only from this score up (absent: from ``threshold``), where it is right more often than not.
+        self.short_answer_above = float(config.get("short_answer_above", self.threshold))
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
 
@@ -204,10 +208,7 @@ class Reader:
             start, end = session.run(["start_logits", "end_logits"], inputs)
             return start, end
 
-        reader = cls(open_tokenizer(model_dir), infer, config)
-        if (model_dir / DECISION_FILE).exists():
-            reader.decision = Decision.load(model_dir / DECISION_FILE)
-        return reader
+        return cls(open_tokenizer(model_dir), infer, config)
 
     def read(self, question: str, windows: Sequence[Window], batch_size: int = 16,
              centre_only: bool | None = None) -> list[Reading]:

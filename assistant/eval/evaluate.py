@@ -68,7 +68,7 @@ def ask_one(assistant: Assistant, question: Question, with_short: bool = False) 
         question, first_hit(question, ranked), retrieve_ms, ask_ms, answer.abstained,
         correct=not answer.abstained and contains_answer(answer.text, question.answers),
         answer_chars=None if answer.abstained else len(answer.text), cited_right=cited_right,
-        exact=exact, f1=f1, confidence=answer.confidence, short_shown=bool(answer.short_answer),
+        exact=exact, f1=f1, confidence=getattr(answer, "confidence", None), short_shown=bool(answer.short_answer),
         shown_right=None if answer.abstained else shown_right(answer.short_answer, first.quote if first else "", question),
     )
     return (outcome, answer.text, answer.short_answer) if with_short else (outcome, answer.text)

@@ -36,8 +36,6 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
-        if answer.get("confidence_text"):  # how likely what it shows first is right, in words
-            body += f'<div class="confidence">Confidence: {html.escape(answer["confidence_text"])}</div>'
     standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
     if standalone and standalone != asked:
         body += f'<div class="understood">Understood as: {html.escape(standalone)}</div>'

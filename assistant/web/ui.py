@@ -48,7 +48,6 @@ CSS = """
 #chat .answer.abstained { background: #fff8c5; border-left: 4px solid #d4a72c; padding: 6px 10px; border-radius: 4px; }
 #chat .short-answer { font-weight: 600; font-size: 1.1em; margin-bottom: 4px; }
 #chat .understood { font-size: 0.85em; color: #59636e; margin-top: 4px; }
-#chat .confidence { font-size: 0.85em; color: #59636e; margin-top: 4px; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
 #sources details.source { margin: 6px 0; padding: 4px 8px; border: 1px solid #d1d9e0; border-radius: 6px; }
 #sources details.source.flash { outline: 2px solid #0969da; }

@@ -134,9 +134,6 @@
     if (answer.short_answer) {
       bubble.prepend(el("strong", "short-answer", answer.short_answer));
     }
-    if (answer.confidence_text) {
-      bubble.appendChild(el("span", "confidence", `Confidence: ${answer.confidence_text}`));
-    }
     if (answer.abstained) {
       bubble.classList.add("abstained");
       bubble.prepend(el("span", "note", "Not in the articles."));
