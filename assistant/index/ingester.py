@@ -54,6 +54,7 @@ class Entry:
     key: str
     id: str = ""
     reason: str = ""
+    twin_access: tuple[str, ...] = ()  # the access labels of the other article a line names (near-duplicates)
 
 
 @dataclass
@@ -261,12 +262,12 @@ class Ingester:
         twin = self._near_duplicate(article, vectors)
         if twin is not None and twin.published >= article.published:
             reason = f"near-duplicate of '{twin.title}' ({twin.key}); not indexed twice"
-            report.duplicates.append(Entry(article.title, article.key, article.id, reason))
+            report.duplicates.append(Entry(article.title, article.key, article.id, reason, twin.access))
             return
         if twin is not None:
             self.store.delete_article(twin.id)
             report.removed.append(
-                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}")
+                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}", twin.access)
             )
         if pending.replaces:
             self.store.delete_article(article.id)
