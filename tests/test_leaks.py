@@ -279,3 +279,106 @@ def test_the_embed_page_in_chromium(browser, server: str, wiki_origin: str, monk
         assert response.status_code == 401 and "expired or is not valid" in response.text
     assert httpx.get(f"{server}/embed", params={"token": token},
                      headers={"Referer": f"{wiki_origin}/page"}).headers["referrer-policy"] == "same-origin"
+
+
+# ---- generated corpora and askers (hypothesis) -----------------------------------------------
+
+POOL = [  # (file, text); each text's last word is its secret, found in no other text
+    ("a.md", "The harbour ferry timetable changes in spring. Boats leave every hour from pier Amberlyx."),
+    ("b.md", "The staff canteen serves soup on Fridays. The new cook is called Brontaval."),
+    ("c.md", "The annual pay review raises salaries in April. The bonus code is Cyrenthos."),
+    ("d.md", "The merger talks with the steel company went well. The codename is Dravelkin."),
+    ("e.md", "The new tablet has a large screen and a long battery life. Its chip is the Eskatorn."),
+]
+LABELS = ["a", "b", "c"]
+
+
+def secret_of(text: str) -> str:
+    return text.rstrip(".").split()[-1]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory, embedder) -> Assistant:  # noqa: ANN001
+    base = tmp_path_factory.mktemp("generated")
+    (base / "corpus").mkdir()
+    return build_assistant(Settings(index_dir=base / "index", corpus_dir=base / "corpus", progress=False), embedder)
+
+
+def test_generated_corpora_and_askers_hold_the_invariant(generated: Assistant) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from assistant.access import Viewer
+    from assistant.index.records import where_filter
+
+    labels = st.lists(st.sampled_from(LABELS), min_size=1, max_size=2, unique=True)
+    page = st.sampled_from(["labelled", "labelled", "public", "absent"]).flatmap(
+        lambda kind: labels if kind == "labelled" else st.just([] if kind == "public" else None))
+    corpus = st.lists(page, min_size=len(POOL), max_size=len(POOL))  # None: not in the corpus
+    viewer = st.one_of(st.just(None), st.sets(st.sampled_from([*LABELS, "z"]), max_size=2))
+    hidden_counts: list[int] = []
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @given(corpus=corpus, groups=viewer)
+    def holds(corpus: list[list[str] | None], groups: set[str] | None) -> None:
+        folder = generated.settings.corpus_dir
+        present = {}
+        for (name, text), access in zip(POOL, corpus):
+            if access is None:
+                (folder / name).unlink(missing_ok=True)
+                continue
+            (folder / name).write_text(f"---\ntitle: Page {name}\naccess: [{', '.join(access)}]\n---\n{text}\n")
+            present[secret_of(text)] = set(access)
+        generated.ingest(sync=True)
+        for asker_groups in (groups, set()):  # the generated asker, and an anonymous one beside it
+            check_invariant(present, asker_groups)
+
+    def check_invariant(present: dict[str, set[str]], groups: set[str] | None) -> None:
+        asker = Viewer(reads_all=True) if groups is None else Viewer(frozenset(groups))
+        may = {s for s, access in present.items() if not access or groups is None or access & groups}
+        mustnot = {secret_of(t) for _, t in POOL} - may
+        hidden_counts.append(len(set(present) - may))
+        # every index, at the bottom: Chroma's where clause and BM25's mask give exactly the readable chunks
+        store = generated.store
+        count = store.chunks.count()
+        dense = store.dense_search(generated.embedder.embed(["the"])[0], max(count, 1), where_filter(viewer=asker))
+        texts = store.get_chunks([i for i, _ in dense])
+        assert {secret_of(c.text) for c in texts.values()} == may
+        lexical = generated.lexical.search(store, "the", 50, viewer=asker)
+        assert {secret_of(texts[i].text) if i in texts else i for i, _ in lexical} <= may
+        for secret in {secret_of(t) for _, t in POOL}:
+            count_seen, _ = generated.lexical.rarest_word_count(store, secret, asker)
+            assert count_seen == (1 if secret in may else 0)
+        # every answer, citation and listing
+        body = json.dumps([vars(r) for r in generated.articles(asker)])
+        assert {s for s in may if f"Page {next(n for n, t in POOL if secret_of(t) == s)}" in body} == may
+        for _, text in POOL:
+            question = text.split(". ")[1].rsplit(" ", 1)[0] + "?"  # the secret's sentence, without the secret
+            answer = json.dumps(generated.ask(question, groups=asker).to_dict())
+            assert not [s for s in mustnot if s in answer], (question, answer)
+
+    holds()
+    assert len(hidden_counts) >= 40 and sum(1 for n in hidden_counts if n) >= 15, hidden_counts  # it hid something
+
+
+# ---- the same against a Chroma server ----------------------------------------------------------
+
+from .test_chroma_server import chroma_url  # noqa: E402, F401 - the module's `chroma run` fixture
+
+
+def test_a_chroma_server_filters_the_same(tmp_path: Path, chroma_url: str, embedder) -> None:  # noqa: ANN001, F811
+    root = write_wiki(tmp_path / "wiki-export", field_reports=5)
+    settings = Settings(index_dir=tmp_path / "local", corpus_dir=root, chroma_url=chroma_url, collection="leaks",
+                        access=access_setting(root), progress=False)
+    assistant = build_assistant(settings, embedder)
+    assert not assistant.ingest().failed
+    assert not (tmp_path / "local" / "chroma.sqlite3").exists()
+    for groups in (set(), {"hr"}, {"legal"}, {"managers"}, {"product"}, None):
+        viewer = "*" if groups is None else groups
+        for question, key in QUESTIONS.items():
+            body = json.dumps(assistant.ask(question, groups=viewer).to_dict())
+            check(body, groups, f"server {groups} {question}")
+            if readable(key, groups) and groups != set():
+                assert any(s in body for s in SECRETS[key]), (groups, question)
+        check(json.dumps([vars(r) for r in assistant.articles(viewer)]), groups, f"server articles {groups}")
+        assert assistant.count_articles(viewer) == len(assistant.articles(viewer))
