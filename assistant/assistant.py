@@ -119,9 +119,9 @@ class Assistant:
             raise ArticleNotFound(f"no article with id {article_id!r}; list them with `assistant articles`")
         return record
 
-    def count_articles(self, groups: Groups = None) -> int:
-        """How many indexed articles ``groups`` may read."""
-        return self.store.count_readable(viewer_of(groups))
+    def count_articles(self, groups: Groups = None, at_most: int | None = None) -> int:
+        """How many indexed articles ``groups`` may read (no further than ``at_most``, when given)."""
+        return self.store.count_readable(viewer_of(groups), at_most)
 
     def delete(self, article_id: str) -> ArticleRecord:
         record = self.article(article_id)

@@ -382,3 +382,27 @@ def test_a_chroma_server_filters_the_same(tmp_path: Path, chroma_url: str, embed
                 assert any(s in body for s in SECRETS[key]), (groups, question)
         check(json.dumps([vars(r) for r in assistant.articles(viewer)]), groups, f"server articles {groups}")
         assert assistant.count_articles(viewer) == len(assistant.articles(viewer))
+
+
+def test_a_token_carries_no_group_its_minter_may_not_read(wiki: Assistant) -> None:
+    """On loopback without an API key anyone may mint a token, as before: an anonymous one only."""
+    from fastapi.testclient import TestClient
+
+    from assistant.web.api import create_app
+
+    open_client = TestClient(create_app(wiki, wiki.settings))
+    origin = wiki.settings.origins[0]
+    assert open_client.post("/api/embed-token", json={"origin": origin}).status_code == 200
+    for groups in (["hr"], ["*"]):
+        refused = open_client.post("/api/embed-token", json={"origin": origin, "groups": groups})
+        assert refused.status_code == 403 and "ASSISTANT_API_KEY" in refused.json()["error"]["message"]
+    keyed = TestClient(create_app(wiki, wiki.settings.replace(api_key="the-admin-key")))
+    minted = keyed.post("/api/embed-token", json={"origin": origin, "groups": ["HR"]},
+                        headers={"Authorization": "Bearer the-admin-key"})
+    assert minted.status_code == 200 and minted.json()["groups"] == ["hr"]
+    assert keyed.post("/api/embed-token", json={"origin": origin, "groups": ["hr"]},
+                      headers={"Authorization": "Bearer key-hr"}).status_code == 401  # a reader's key cannot mint
+    answer = keyed.post("/api/ask", json={"question": "By how much will salaries rise after the annual pay review?"},
+                        headers={"X-Embed-Token": minted.json()["token"]})
+    assert "4.5 percent" in answer.text
+    assert keyed.post("/api/ask", json={"question": "When?"}).status_code == 401  # the key is required again

@@ -191,12 +191,13 @@ class Store:
                                   include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
 
-    def count_readable(self, viewer: Viewer) -> int:
-        """How many articles ``viewer`` may read (all of them when nothing is labelled)."""
+    def count_readable(self, viewer: Viewer, at_most: int | None = None) -> int:
+        """How many articles ``viewer`` may read (all of them when nothing is labelled), counting
+        no further than ``at_most`` when it is given (``at_most=1``: whether there is any)."""
         where, total = access_where(viewer), self.articles.count()
         if where is None or total == 0 or not self.articles.get(where={"restricted": True}, limit=1, include=[])["ids"]:
-            return total
-        return len(self.articles.get(where=where, include=[])["ids"])
+            return total if at_most is None else min(total, at_most)
+        return len(self.articles.get(where=where, limit=at_most, include=[])["ids"])
 
     def dense_search(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None

@@ -32,6 +32,8 @@ from starlette.exceptions import HTTPException
 
 from .. import errors
 
+from ..access import Viewer
+
 if TYPE_CHECKING:
     from ..config import Settings
     from .security import Guard
@@ -77,10 +79,10 @@ def embed_router(settings: Settings, guard: Guard) -> APIRouter:
     def embed_js() -> Response:
         return Response(script, media_type="text/javascript", headers={"X-Content-Type-Options": "nosniff"})
 
-    @router.post("/api/embed-token", dependencies=[Depends(guard.require("admin"))])
-    def embed_token(body: TokenRequest) -> dict[str, Any]:
+    @router.post("/api/embed-token")
+    def embed_token(body: TokenRequest, viewer: Viewer = Depends(guard.require("admin"))) -> dict[str, Any]:
         """Mint a short-lived token that lets pages of ``origin`` ask questions (not upload or delete)
-        and read the articles of ``groups``."""
+        and read the articles of ``groups``: groups the caller may read itself (the API key: any)."""
         from ..access import ALL_GROUPS, normalize_groups
         from .security import origin_of
 
@@ -91,6 +93,8 @@ def embed_router(settings: Settings, guard: Guard) -> APIRouter:
             groups = [ALL_GROUPS] if ALL_GROUPS in body.groups else list(normalize_groups(body.groups, "groups"))
         except ValueError as exc:
             raise errors.BadQuestion(str(exc)) from None
+        if groups and not viewer.reads_all and (ALL_GROUPS in groups or not set(groups) <= viewer.groups):
+            raise HTTPException(403, "a token may only carry groups the caller reads: mint it with ASSISTANT_API_KEY")
         return {"token": guard.tokens.mint(origin, groups), "expires_in": settings.embed_token_ttl_s,
                 "header": "X-Embed-Token", "groups": groups}
 

@@ -277,5 +277,5 @@ class Guard:
 def require_index(assistant: Assistant, viewer: Viewer = ANONYMOUS) -> None:
     """Raise IndexNotReady when there is nothing to answer from (first start, all deleted). Only
     the articles ``viewer`` may read count: otherwise a 503 or not would say whether the others exist."""
-    if assistant.count_articles(viewer) == 0:
+    if assistant.count_articles(viewer, at_most=1) == 0:
         raise errors.IndexNotReady("the index holds no articles yet; upload some or run `assistant ingest`")
