@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .access import Viewer
 from .config import Settings
 from .errors import (
     ArticleNotFound,
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Answer", "ArticleNotFound", "Assistant", "AssistantError", "BadQuestion", "Citation",
     "ConfigError", "Event", "Filters", "IndexNotReady", "IngestLocked", "IngestReport", "LoadError",
-    "ModelError", "Settings",
+    "ModelError", "Settings", "Viewer",
 ]
 
 _LAZY = {

@@ -3,6 +3,10 @@
 ``Assistant.from_settings()`` is the composition root: it builds the store, the embedding
 model, the lexical index, the retriever and the answerer, and nothing else builds them.
 ``ask()`` is the blocking form of ``stream()``.
+
+Every read takes the asker's ``groups`` (assistant/access.py): ``None`` is anonymous (articles
+without access labels only), ``"*"`` reads everything. The Python caller is trusted to say who
+asks; the web adapters say it from a key, a token or a login they verified.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .access import Viewer, viewer_of
 from .answer import timeframe
 from .answer.conversation import better_supported
 from .answer.extractive import Answer, ExtractiveAnswerer
@@ -31,6 +36,7 @@ if TYPE_CHECKING:
     from .answer.lc_retriever import AssistantRetriever
 
 Message = dict[str, str]  # {"role": "user" | "assistant", "content": "..."}
+Groups = Viewer | str | Iterable[str] | None  # whose articles may answer: see assistant/access.py
 log = logging.getLogger(__name__)
 
 
@@ -100,14 +106,22 @@ class Assistant:
         log.info("index built: %s", report.summary())
         return report
 
-    def articles(self) -> list[ArticleRecord]:
-        return sorted(self.store.article_records().values(), key=lambda a: (a.published, a.title), reverse=True)
+    def articles(self, groups: Groups = None) -> list[ArticleRecord]:
+        """The indexed articles that ``groups`` may read, newest first (no text)."""
+        viewer = viewer_of(groups)
+        readable = (r for r in self.store.article_records().values() if viewer.may_read(r.access))
+        return sorted(readable, key=lambda a: (a.published, a.title), reverse=True)
 
-    def article(self, article_id: str) -> ArticleRecord:
+    def article(self, article_id: str, groups: Groups = None) -> ArticleRecord:
+        """One article with its text; ArticleNotFound, as for an unknown id, when ``groups`` may not read it."""
         record = self.store.get_article(article_id)
-        if record is None:
+        if record is None or not viewer_of(groups).may_read(record.access):
             raise ArticleNotFound(f"no article with id {article_id!r}; list them with `assistant articles`")
         return record
+
+    def count_articles(self, groups: Groups = None, at_most: int | None = None) -> int:
+        """How many indexed articles ``groups`` may read (no further than ``at_most``, when given)."""
+        return self.store.count_readable(viewer_of(groups), at_most)
 
     def delete(self, article_id: str) -> ArticleRecord:
         record = self.article(article_id)
@@ -119,34 +133,36 @@ class Assistant:
     # ---- questions -----------------------------------------------------------------------
 
     def ask(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
-            filters: Filters | None = None) -> Answer:
-        """Answer a question (and its conversation so far) from the indexed articles."""
+            filters: Filters | None = None, groups: Groups = None) -> Answer:
+        """Answer a question (and its conversation so far) from the indexed articles that
+        ``groups`` may read (None: anonymous; "*": all)."""
         answer = None
-        for event in self.stream(question, history, k, filters):
+        for event in self.stream(question, history, k, filters, groups):
             if event.kind == "done":
                 answer = event.answer
         assert answer is not None  # stream() always ends with "done"
         return answer
 
     def stream(self, question: str, history: Sequence[Message] | None = None, k: int | None = None,
-               filters: Filters | None = None) -> Iterator[Event]:
+               filters: Filters | None = None, groups: Groups = None) -> Iterator[Event]:
         """Answer as events: the standalone question, text deltas, the citations, then done."""
+        viewer = viewer_of(groups)
         question = self._check(question)
         timings: dict[str, float] = {}
         started = time.perf_counter()
-        standalone = self._understand(question, history or [], k, filters)
-        filters, time_note = timeframe.apply(standalone, filters, self._newest_published)
+        standalone = self._understand(question, history or [], k, filters, viewer)
+        filters, time_note = timeframe.apply(standalone, filters, lambda: self._newest_published(viewer))
         yield Event("question", text=standalone)
         vector = self.embedder.embed([standalone])[0]
         timings["embed"] = _ms(started)
         mark = time.perf_counter()
-        passages = self.retriever.search(standalone, k or self.settings.k, filters, vector)
+        passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
         if isinstance(self.answerer, ExtractiveAnswerer):
-            answer = self.answerer.answer(standalone, vector, passages)
+            answer = self.answerer.answer(standalone, vector, passages, viewer)
         else:  # the model's draft streams as it is written; the checked answer comes with "done"
-            for piece in self.answerer.stream(standalone, vector, passages):
+            for piece in self.answerer.stream(standalone, vector, passages, viewer):
                 if isinstance(piece, str):
                     yield Event("delta", text=piece)
                 else:
@@ -164,11 +180,12 @@ class Assistant:
         yield Event("citations", citations=answer.to_dict()["citations"])
         yield Event("done", answer=answer)
 
-    def as_retriever(self, k: int | None = None,
-                     filters: Filters | Mapping[str, str] | None = None) -> AssistantRetriever:
+    def as_retriever(self, k: int | None = None, filters: Filters | Mapping[str, str] | None = None,
+                     groups: Groups = None) -> AssistantRetriever:
         """The hybrid retrieval as a LangChain retriever, for a chain of your own: its documents
         are passages with citation metadata (article id, title, source, url, published, start,
-        end, score). ``filters`` is a :class:`Filters` or a dict of its fields."""
+        end, score), from the articles ``groups`` may read. ``filters`` is a :class:`Filters` or a
+        dict of its fields."""
         from .answer.lc_retriever import AssistantRetriever
 
         if isinstance(filters, Mapping):
@@ -177,10 +194,11 @@ class Assistant:
                 raise BadQuestion(f"unknown filter {', '.join(unknown)}; expected any of "
                                   f"{', '.join(f.name for f in fields(Filters))}")
             filters = Filters(**filters)
-        return AssistantRetriever(retriever=self.retriever, k=k or self.settings.k, filters=filters)
+        return AssistantRetriever(retriever=self.retriever, k=k or self.settings.k, filters=filters,
+                                  viewer=viewer_of(groups))
 
     def _understand(self, question: str, history: Sequence[Message], k: int | None,
-                    filters: Filters | None) -> str:
+                    filters: Filters | None, viewer: Viewer) -> str:
         """The question to retrieve for: a language model's rewrite of a follow-up or, without
         one, the reading of it (conversation.readings) whose answer is best supported."""
         from .answer.conversation import glued_question, readings
@@ -192,18 +210,20 @@ class Assistant:
             return options[0]
         best: Answer | None = None
         for reading in options:
-            scoped, _ = timeframe.apply(reading, filters, self._newest_published)
+            scoped, _ = timeframe.apply(reading, filters, lambda: self._newest_published(viewer))
             vector = self.embedder.embed([reading])[0]
-            passages = self.retriever.search(reading, k or self.settings.k, scoped, vector)
-            answer = self.answerer.answer(reading, vector, passages)
+            passages = self.retriever.search(reading, k or self.settings.k, scoped, vector, viewer)
+            answer = self.answerer.answer(reading, vector, passages, viewer)
             answer.question, answer.standalone_question = question, reading
             best = answer if best is None else self.prefer(best, answer)
         assert best is not None
         return best.standalone_question
 
-    def _newest_published(self) -> str:
-        """The newest publication date in the index: what “last week” is relative to."""
-        return max((r.published for r in self.store.article_records().values()), default="")
+    def _newest_published(self, viewer: Viewer) -> str:
+        """The newest publication date among the articles ``viewer`` may read: what “last week” is
+        relative to (a restricted article's date would say that it exists)."""
+        records = self.store.article_records().values()
+        return max((r.published for r in records if viewer.may_read(r.access)), default="")
 
     def _check(self, question: str) -> str:
         if not isinstance(question, str):

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from .index.ingester import IngestReport
 
 EXIT_ERROR, EXIT_USAGE, EXIT_PARTLY_FAILED = 1, 2, 3
+GROUPS_HELP = ("the asker's groups, comma-separated: also the articles labelled for them "
+               "(default: only articles without access labels; '*': every article)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,11 +50,13 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--source", help="only articles from this source")
     ask.add_argument("--after", help="only articles published on or after this date (YYYY-MM-DD)")
     ask.add_argument("--before", help="only articles published on or before this date (YYYY-MM-DD)")
+    ask.add_argument("--groups", help=GROUPS_HELP)
     ask.add_argument("--answerer", help="'extractive' (default), 'smollm2', 'openai:MODEL', 'ollama:MODEL' or "
                      "'llamacpp:/path/model.gguf' (or ASSISTANT_ANSWERER; needs the llm extra)")
 
     articles = commands.add_parser("articles", help="list indexed articles")
     articles.add_argument("--json", action="store_true")
+    articles.add_argument("--groups", help=GROUPS_HELP)
 
     delete = commands.add_parser("delete", help="remove an article from the index")
     delete.add_argument("article_id")
@@ -131,10 +135,10 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
     filters = Filters(args.source, args.after, args.before)
     assistant.ensure_index()
     if args.question is not None and not args.json and not isinstance(assistant.answerer, ExtractiveAnswerer):
-        _print_streamed(assistant, args.question, args.k, filters, out)
+        _print_streamed(assistant, args.question, args.k, filters, out, args.groups)
         return 0
     if args.question is not None:
-        answer = assistant.ask(args.question, k=args.k, filters=filters)
+        answer = assistant.ask(args.question, k=args.k, filters=filters, groups=args.groups)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _readable(answer), file=out)
         return 0
     status = 0
@@ -142,7 +146,7 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
         if not line.strip():
             continue
         try:
-            result = assistant.ask(line.rstrip("\n"), k=args.k, filters=filters).to_dict()
+            result = assistant.ask(line.rstrip("\n"), k=args.k, filters=filters, groups=args.groups).to_dict()
         except AssistantError as exc:
             result, status = {"question": line.rstrip("\n"), "error": str(exc)}, EXIT_ERROR
         if args.json:
@@ -152,12 +156,13 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
     return status
 
 
-def _print_streamed(assistant: Assistant, question: str, k: int | None, filters: object, out: TextIO) -> None:
+def _print_streamed(assistant: Assistant, question: str, k: int | None, filters: object, out: TextIO,
+                    groups: str | None = None) -> None:
     """A model's draft as it is written, then the checked answer (when the check changed it)
     and the sources: printed tokens cannot be taken back, so a correction is shown, not hidden."""
     streamed: list[str] = []
     answer = None
-    for event in assistant.stream(question, k=k, filters=filters):  # type: ignore[arg-type]
+    for event in assistant.stream(question, k=k, filters=filters, groups=groups):  # type: ignore[arg-type]
         if event.kind == "delta":
             streamed.append(event.text)
             print(event.text, end="", file=out, flush=True)
@@ -187,14 +192,18 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
 
 
 def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    records = assistant.articles()
+    records = assistant.articles(args.groups)
     if args.json:
-        rows = [{k: v for k, v in vars(r).items() if k != "text"} for r in records]
+        rows = [{k: v for k, v in vars(r).items() if k not in ("text", "body_hash")} for r in records]
         print(json.dumps(rows, ensure_ascii=False), file=out)
         return 0
     for r in records:
-        print(f"{r.id}  {r.published or '----------':10}  {r.chunks:3} chunks  {r.title} ({r.source or r.key})", file=out)
-    print(f"{len(records)} articles", file=out)
+        labels = f"  [{', '.join(r.access)}]" if r.access else ""
+        print(f"{r.id}  {r.published or '----------':10}  {r.chunks:3} chunks  {r.title} ({r.source or r.key}){labels}",
+              file=out)
+    hidden = assistant.count_articles("*") - len(records)
+    more = f" ({hidden} more with access labels: --groups GROUP,... or --groups '*' lists them)" if hidden else ""
+    print(f"{len(records)} articles{more}", file=out)
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -17,6 +18,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from .errors import ConfigError
+
+if typing.TYPE_CHECKING:
+    from .access import Viewer
 
 ENV_PREFIX = "ASSISTANT_"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
@@ -38,6 +42,10 @@ class Settings:
     page_urls: str = _setting(
         "", "Where ingested files are published, for links: 'DIR=URL' pairs separated by ';'; a file under DIR "
         "with no URL of its own links to URL plus its path under DIR."
+    )
+    access: str = _setting(
+        "", "Groups that may read the files of a directory: 'DIR=GROUP[,GROUP...]' pairs separated by ';'; a file "
+        "under DIR is readable by those groups only (with its own labels too: by the groups both allow)."
     )
     chroma_url: str = _setting("", "URL of a Chroma server (http://host:8000); empty uses index_dir.")
     collection: str = _setting("news", "Name prefix of the Chroma collections.")
@@ -91,6 +99,10 @@ class Settings:
     host: str = _setting("127.0.0.1", "Address the web server listens on.")
     port: int = _setting(7860, "Port the web server listens on.")
     api_key: str = _setting("", "Key required on /api and /v1 (Bearer or X-API-Key); empty: no key.", secret=True)
+    api_keys: str = _setting(
+        "", "More keys, each for readers of some groups: 'KEY=GROUP[,GROUP...]' pairs separated by ';' (ask and "
+        "read only; '*' reads every article). api_key itself reads every article.", secret=True
+    )
     allowed_origins: str = _setting(
         "", "Comma-separated origins that may embed /embed and call the API (CORS); empty: any."
     )
@@ -98,6 +110,10 @@ class Settings:
     embed_token_ttl_s: int = _setting(900, "Lifetime of an embed token in seconds.")
     ui_user: str = _setting("", "User name for the chat UI login (with ui_password); empty: no login.")
     ui_password: str = _setting("", "Password for the chat UI login.", secret=True)
+    ui_users: str = _setting(
+        "", "Chat UI logins for readers of some groups: 'USER:PASSWORD=GROUP[,GROUP...]' separated by ';' "
+        "(ui_user reads every article and manages the library).", secret=True
+    )
     ui_concurrency: int = _setting(8, "Chat UI requests served at once (Gradio concurrency limit).")
     max_upload_bytes: int = _setting(50_000_000, "Largest upload request (all files) accepted.")
     max_upload_files: int = _setting(20, "Most files accepted in one upload request.")
@@ -150,6 +166,9 @@ class Settings:
         _check_web(self)
         _check_llm(self)
         self.url_map  # noqa: B018 - parsed now, so a malformed value fails at start
+        self.access_map  # noqa: B018
+        self.key_groups  # noqa: B018
+        self.ui_logins  # noqa: B018
 
     @property
     def url_map(self) -> tuple[tuple[Path, str], ...]:
@@ -169,6 +188,60 @@ class Settings:
         return tuple(sorted(pairs, key=lambda pair: -len(pair[0].parts)))
 
     @property
+    def access_map(self) -> tuple[tuple[Path, tuple[str, ...]], ...]:
+        """``access`` as (directory, groups) pairs, the deepest directory first (assistant/access.py).
+
+        Example: ``Settings(access="/srv/wiki/hr=hr").access_map`` -> ``((PosixPath('/srv/wiki/hr'), ('hr',)),)``
+        """
+        from .access import parse_access_map
+
+        return parse_access_map(self.access)
+
+    @property
+    def key_groups(self) -> dict[str, Viewer]:
+        """``api_keys`` as key -> the viewer it proves. Keys are URL-safe text (letters, digits, '-', '_',
+        '.', '~'), so that '=' and ';' can separate them.
+
+        Example: ``Settings(api_keys="k1=hr,managers").key_groups["k1"].groups`` -> ``frozenset({'hr', 'managers'})``
+        """
+        keys: dict[str, Viewer] = {}
+        for item in (p.strip() for p in self.api_keys.split(";")):
+            if not item:
+                continue
+            key, sep, groups = (part.strip() for part in item.partition("="))
+            if not sep or not _KEY.match(key) or not groups:
+                raise ConfigError("api_keys: an entry is not KEY=GROUP[,GROUP...] with a URL-safe KEY "
+                                  "(letters, digits, '-', '_', '.', '~'); e.g. $(openssl rand -hex 24)=hr")
+            if key == self.api_key:
+                raise ConfigError("api_keys: a key equals api_key, which already reads every article")
+            keys[key] = _viewer(groups, "api_keys")
+        return keys
+
+    @property
+    def ui_logins(self) -> dict[str, tuple[str, Viewer]]:
+        """The chat UI's logins: user -> (password, the viewer it proves); ``ui_user`` reads every article.
+
+        Example: ``Settings(ui_users="ann:pw=hr").ui_logins["ann"]`` -> ``("pw", Viewer(groups=frozenset({'hr'})))``
+        """
+        from .access import ADMIN
+
+        logins: dict[str, tuple[str, Viewer]] = {}
+        if self.ui_user:
+            logins[self.ui_user] = (self.ui_password, ADMIN)
+        for item in (p.strip() for p in self.ui_users.split(";")):
+            if not item:
+                continue
+            user, _, rest = item.partition(":")
+            password, sep, groups = rest.rpartition("=")
+            if not user.strip() or not password or not sep or not groups.strip():
+                raise ConfigError("ui_users: an entry is not USER:PASSWORD=GROUP[,GROUP...] "
+                                  "(the password may not hold ';'); e.g. ann:s3cret=hr,managers")
+            if user.strip() in logins:
+                raise ConfigError(f"ui_users: the user {user.strip()!r} is named twice (or is ui_user)")
+            logins[user.strip()] = (password, _viewer(groups, "ui_users"))
+        return logins
+
+    @property
     def origins(self) -> tuple[str, ...]:
         """``allowed_origins`` as a tuple, e.g. ``("https://wiki.example.org",)``; empty: any."""
         return tuple(o.strip().rstrip("/") for o in self.allowed_origins.split(",") if o.strip())
@@ -182,6 +255,23 @@ class Settings:
         return [
             (ENV_PREFIX + f.name.upper(), str(f.default), f.metadata["help"]) for f in fields(Settings)
         ]
+
+
+_KEY = re.compile(r"^[A-Za-z0-9._~-]+$")
+
+
+def _viewer(groups: str, where: str) -> Viewer:
+    from .access import ADMIN, Viewer, normalize_groups
+
+    if groups.strip() == "*":
+        return ADMIN
+    try:
+        names = normalize_groups(groups, where)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if not names:
+        raise ConfigError(f"{where}: an entry names no group")
+    return Viewer(frozenset(names))
 
 
 def for_server(settings: Settings, environ: Mapping[str, str] | None = None) -> Settings:

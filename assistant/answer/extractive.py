@@ -28,6 +28,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..access import ANONYMOUS, Viewer
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
 from .defaults import asks_default, lift_defaults, states_default
 from .names import question_names, unmatched_names
@@ -150,8 +151,8 @@ class ExtractiveAnswerer:
         vectors = [found[key] for key in keys]
         return np.stack(vectors)
 
-    def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
-        unmatched = self.unmatched_names(question, passages)
+    def answer(self, question: str, vector: np.ndarray, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> Answer:
+        unmatched = self.unmatched_names(question, passages, viewer)
         if unmatched:  # "Which port does MySQL listen on?" over a manual that never names MySQL
             return Answer(question=question, text=abstention(question, unmatched), abstained=True)
         scored = self.score(question, vector, passages)
@@ -235,12 +236,12 @@ class ExtractiveAnswerer:
         chosen = _once(with_reason(question, chosen, max(len(chosen), self.max_sentences)))
         return Proposal(chosen, span, values, unmatched, scored)
 
-    def unmatched_names(self, question: str, passages: list[Passage]) -> list[str]:
+    def unmatched_names(self, question: str, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> list[str]:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
-        except names the corpus is about (``LexicalIndex.is_common``)."""
+        except names the corpus is about (``LexicalIndex.is_common``, counting what ``viewer`` may read)."""
         texts = (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
         lexical, store = self.lexical, self.store
-        common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name)
+        common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name, viewer)
         return unmatched_names(question, texts, common)
 
     def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int], float] | None:

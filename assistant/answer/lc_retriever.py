@@ -9,7 +9,8 @@ text, exactly ``article.text[start:end]``, and ``metadata`` carries what a citat
      "score": 0.0333, "page": None}
 
 ``score`` is the fused reciprocal-rank score (higher is better; comparable within one query
-only); ``page`` is the PDF page where the passage starts, for PDFs. The module is named
+only); ``page`` is the PDF page where the passage starts, for PDFs. ``viewer`` decides which
+articles may answer (assistant/access.py): anonymous unless ``as_retriever(groups=...)`` says. The module is named
 ``lc_retriever`` so that it never shadows the ``langchain`` package.
 """
 
@@ -21,6 +22,7 @@ from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from ..access import ANONYMOUS
 from .retrieve import Filters, Passage
 
 
@@ -34,9 +36,10 @@ class AssistantRetriever(BaseRetriever):
     retriever: Any  # assistant.answer.retrieve.Retriever (Any: pydantic need not validate it)
     k: int = 5
     filters: Filters | None = None
+    viewer: Any = ANONYMOUS  # assistant.access.Viewer: whose articles may answer
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        return [document(p) for p in self.retriever.search(query, self.k, self.filters)]
+        return [document(p) for p in self.retriever.search(query, self.k, self.filters, viewer=self.viewer)]
 
 
 def document(passage: Passage) -> Document:

@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from ..access import ANONYMOUS, Viewer
 from .extractive import Answer, Citation
 from .citecheck import CitationChecker, SentenceCheck
 from ..errors import ModelError
@@ -59,13 +60,15 @@ class LLMAnswerer:
         self.timeout_s = timeout_s
         self.retries = retries
 
-    def answer(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Answer:
+    def answer(self, question: str, vector: np.ndarray, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> Answer:
         """The blocking form of :meth:`stream`."""
-        return [piece for piece in self.stream(question, vector, passages)][-1]  # type: ignore[return-value]
+        return [piece for piece in self.stream(question, vector, passages, viewer)][-1]  # type: ignore[return-value]
 
-    def stream(self, question: str, vector: np.ndarray, passages: list[Passage]) -> Iterator[str | Answer]:
-        """Text pieces as the model writes them, then the checked :class:`Answer`."""
-        quotes = self.fallback.answer(question, vector, passages)  # the reader decides first
+    def stream(self, question: str, vector: np.ndarray, passages: list[Passage],
+               viewer: Viewer = ANONYMOUS) -> Iterator[str | Answer]:
+        """Text pieces as the model writes them, then the checked :class:`Answer`. The model sees
+        only ``passages``, which the retriever chose among what ``viewer`` may read."""
+        quotes = self.fallback.answer(question, vector, passages, viewer)  # the reader decides first
         if quotes.abstained:  # nothing answers: no model call, so nothing to improvise from
             quotes.answerer = self.name
             yield quotes

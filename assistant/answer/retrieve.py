@@ -2,8 +2,10 @@
 
 Reciprocal rank fusion needs no score calibration between the two retrievers, which is why it
 is the default: a chunk ranked high by either retriever rises, one ranked high by both rises
-most. Filters (source, publication date range) apply inside both retrievers, before ranking,
-so a selective filter still returns ``k`` passages when ``k`` exist.
+most. Filters (source, publication date range) and what the viewer may read (assistant/access.py)
+apply inside both retrievers, before ranking, so a selective filter still returns ``k`` passages
+when ``k`` exist; a chunk the viewer may not read is also dropped after fetching, should an index
+ever let one through.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..access import ANONYMOUS, Viewer
 from ..errors import BadQuestion
 from ..index.records import StoredChunk, where_filter
 
@@ -66,14 +69,14 @@ class Retriever:
         self.rrf_k = rrf_k
 
     def search(self, question: str, k: int, filters: Filters | None = None,
-               vector: np.ndarray | None = None) -> list[Passage]:
-        """The ``k`` best passages for ``question``, best first, without duplicates."""
+               vector: np.ndarray | None = None, viewer: Viewer = ANONYMOUS) -> list[Passage]:
+        """The ``k`` best passages for ``question`` that ``viewer`` may read, best first, without duplicates."""
         filters = filters or Filters()
         after, before = filters.bounds()
         if vector is None:
             vector = self.embedder.embed([question])[0]
-        dense = self.store.dense_search(vector, self.candidates, where_filter(filters.source, after, before))
-        lexical = self.lexical.search(self.store, question, self.candidates, filters.source, after, before)
+        dense = self.store.dense_search(vector, self.candidates, where_filter(filters.source, after, before, viewer))
+        lexical = self.lexical.search(self.store, question, self.candidates, filters.source, after, before, viewer)
         fused = fuse([dense, lexical], self.rrf_k)
         best = [chunk_id for chunk_id, _ in fused[: k * 2]]
         chunks = self.store.get_chunks(best)
@@ -82,8 +85,8 @@ class Retriever:
         seen_text: set[str] = set()
         for chunk_id, score in fused:
             chunk = chunks.get(chunk_id)
-            if chunk is None or chunk.text in seen_text:
-                continue  # gone since the lexical index was built, or the same text twice
+            if chunk is None or chunk.text in seen_text or not viewer.may_read(chunk.access):
+                continue  # gone since the lexical index was built, the same text twice, or not theirs
             seen_text.add(chunk.text)
             passages.append(Passage(chunk, score, dense_of.get(chunk_id), lexical_of.get(chunk_id)))
             if len(passages) == k:

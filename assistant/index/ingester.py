@@ -2,11 +2,15 @@
 
 * An article whose content hash (text, metadata and the chunking/embedding settings) matches
   the stored one is skipped, so running the same ingest twice changes nothing.
+* An article whose only change is its access labels keeps its chunks and vectors: their labels
+  are changed in place (``Store.relabel_article``), reported as updated.
 * A changed article replaces its old version; a near-duplicate of another indexed article (the
   same wire story under another name, or an updated version of it) is reported and not indexed
   twice: the later-published version is kept. Near-duplicate means near-identical text: close
   article vectors, most word 5-grams shared, and the shorter text all but contained in the
-  longer; pages that share a template (two reference pages of one manual) are not.
+  longer; pages that share a template (two reference pages of one manual) are not. Only articles
+  with the same access labels are compared: a public copy of a restricted story is indexed
+  beside it, and neither replaces the other, so no reader gets a version they may not read.
 * ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone).
 * One ingest at a time per index (a file lock); leftovers of an interrupted ingest are removed
   before anything else, so a crash is repaired by running the ingest again.
@@ -50,6 +54,7 @@ class Entry:
     key: str
     id: str = ""
     reason: str = ""
+    twin_access: tuple[str, ...] = ()  # the access labels of the other article a line names (near-duplicates)
 
 
 @dataclass
@@ -87,9 +92,23 @@ class _Pending:
     content_hash: str
     chunks: list[Chunk]
     replaces: bool
+    body_hash: str = ""
 
 
 def content_hash(article: Article, settings: Settings) -> str:
+    """A digest of everything stored for an article: :func:`body_hash` and its access labels
+    (an unlabelled article's is its body hash, as it was before labels existed)."""
+    return labelled_hash(body_hash(article, settings), article.access)
+
+
+def labelled_hash(body: str, access: tuple[str, ...]) -> str:
+    """A body hash with access labels added; the body hash itself when there are none."""
+    if not access:
+        return body
+    return hashlib.sha256(f"{body}\x1faccess={','.join(access)}".encode("utf-8")).hexdigest()
+
+
+def body_hash(article: Article, settings: Settings) -> str:
     """A digest of everything that decides an article's chunks and vectors."""
     parts = [
         article.title, article.text, article.source, article.url, article.published, article.author,
@@ -109,6 +128,7 @@ class Ingester:
         self.store = store
         self.embedder = embedder
         self._url_map = settings.url_map  # parsed and resolved once, not per file
+        self._access_map = settings.access_map
         self._uploads = (settings.corpus_dir / UPLOAD_DIR).resolve()
 
     def ingest(
@@ -185,7 +205,8 @@ class Ingester:
         try:
             uploaded = path.resolve().is_relative_to(self._uploads)
             items = stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes,
-                                page_urls=() if uploaded else self._url_map)  # an upload has no page
+                                page_urls=() if uploaded else self._url_map,  # an upload has no page
+                                access_map=self._access_map)
             for item in items:
                 if isinstance(item, LoadError):
                     report.failed.append(Entry(title="", key=item.path, reason=str(item)))
@@ -196,19 +217,25 @@ class Ingester:
             report.failed.append(Entry(title="", key=exc.path, reason=str(exc)))
 
     def _plan(self, article: Article, existing: dict, report: IngestReport) -> _Pending | None:
-        digest = content_hash(article, self.settings)
+        body = body_hash(article, self.settings)
+        digest = labelled_hash(body, article.access)
         old = existing.get(article.id)
         if old is not None and old.content_hash == digest:
             report.unchanged.append(Entry(article.title, article.key, article.id))
             return None
-        chunks = chunk_text(
-            article.id, article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars, digest,
+        if old is not None and old.content_hash and old.body_hash == body:  # only its labels changed
+            self.store.relabel_article(article.id, old.access, article.access, digest, body)
+            report.updated.append(Entry(article.title, article.key, article.id,
+                                        "access labels changed (not re-embedded)"))
+            return None
+        chunks = chunk_text(  # ids from the body hash: the same whether labelled at once or later
+            article.id, article.text, self.settings.chunk_chars, self.settings.chunk_overlap_chars, body,
             article.blocks,
         )
         if not chunks:
             report.failed.append(Entry(article.title, article.key, article.id, "no text to index"))
             return None
-        return _Pending(article, digest, chunks, replaces=old is not None)
+        return _Pending(article, digest, chunks, replaces=old is not None, body_hash=body)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
         """Embed the batch's chunks and, in the same call, each distinct quotable sentence (a web
@@ -235,26 +262,27 @@ class Ingester:
         twin = self._near_duplicate(article, vectors)
         if twin is not None and twin.published >= article.published:
             reason = f"near-duplicate of '{twin.title}' ({twin.key}); not indexed twice"
-            report.duplicates.append(Entry(article.title, article.key, article.id, reason))
+            report.duplicates.append(Entry(article.title, article.key, article.id, reason, twin.access))
             return
         if twin is not None:
             self.store.delete_article(twin.id)
             report.removed.append(
-                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}")
+                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}", twin.access)
             )
         if pending.replaces:
             self.store.delete_article(article.id)
-        self.store.put_article(article, pending.content_hash, pending.chunks, vectors, sentence_vectors)
+        self.store.put_article(article, pending.content_hash, pending.chunks, vectors, sentence_vectors,
+                               body_hash=pending.body_hash)
         report.chunks += len(pending.chunks)
         (report.updated if pending.replaces else report.added).append(entry)
 
     def _near_duplicate(self, article: Article, vectors):  # noqa: ANN001, ANN202
         mean = vectors.mean(axis=0)
-        for other_id, similarity in self.store.similar_articles(mean, n=3):
+        for other_id, similarity in self.store.similar_articles(mean, n=3, access=article.access):
             if other_id == article.id or similarity < 0.9:
                 continue
             other = self.store.get_article(other_id)
-            if (other and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate
+            if (other and other.access == article.access and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate
                     and shingle_containment(other.text, article.text) >= NEAR_CONTAINMENT):
                 return other
         return None

@@ -6,6 +6,11 @@ PyStemmer. Each build is written to a new directory named after the store's stam
 renamed into place, so a crash mid-build leaves at worst an unused temporary directory, and
 two processes building the same stamp simply keep one of the two identical results.
 
+Access labels: each chunk's labels are kept beside its source and date, and every search and
+word count takes a :class:`~assistant.access.Viewer`: chunks it may not read are masked out
+before ranking (BM25 scores them zero), and the counts behind ``is_common`` count only the
+chunks it may read, so how common a name is says nothing about articles it cannot see.
+
 Staleness: the store's stamp (a generation bumped by every write, plus the chunk count) is
 checked at most every ``check_every_s`` seconds, so an ingest by another process, even through a shared
 Chroma server, is picked up on the next question after that.
@@ -21,6 +26,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from ..access import ANONYMOUS, Viewer
+from .records import access_of
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,6 +48,16 @@ class _Built:
     ids: list[str]
     sources: list[str]
     published_ts: np.ndarray  # NaN where the article has no date
+    labels: list[tuple[str, ...]]  # the distinct access labels; labels[0] is () (everyone)
+    label_of: np.ndarray  # per chunk, its index into labels
+
+    def readable(self, viewer: Viewer) -> np.ndarray | None:
+        """A boolean mask of the chunks ``viewer`` may read; None when it may read them all."""
+        import numpy as np
+
+        if len(self.labels) == 1 or viewer.reads_all:
+            return None
+        return np.array([viewer.may_read(labels) for labels in self.labels])[self.label_of]
 
 
 class LexicalIndex:
@@ -63,8 +81,10 @@ class LexicalIndex:
         source: str | None = None,
         after_ts: int | None = None,
         before_ts: int | None = None,
+        viewer: Viewer = ANONYMOUS,
     ) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) of the best ``n`` chunks matching the filters, best first."""
+        """(chunk id, BM25 score) of the best ``n`` chunks matching the filters that ``viewer`` may
+        read, best first."""
         import numpy as np
 
         built = self.ensure(store)
@@ -73,21 +93,23 @@ class LexicalIndex:
         tokens = self._tokenize([query])
         if not tokens.vocab:
             return []
-        mask = _mask(built, source, after_ts, before_ts)
+        mask = _mask(built, source, after_ts, before_ts, viewer)
         k = min(n, len(built.ids))
         docs, scores = built.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=mask)
         return [
             (built.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)
         ]
 
-    def is_common(self, store: Store, text: str) -> bool:
+    def is_common(self, store: Store, text: str, viewer: Viewer = ANONYMOUS) -> bool:
         """Whether every word of ``text`` is in at least ``COMMON_SHARE`` of the chunks, and in at
-        least ``COMMON_CHUNKS`` of them: what the corpus is about ("PostgreSQL" in its manual)."""
-        count, chunks = self.rarest_word_count(store, text)
+        least ``COMMON_CHUNKS`` of them: what the corpus is about ("PostgreSQL" in its manual).
+        Only the chunks ``viewer`` may read count."""
+        count, chunks = self.rarest_word_count(store, text, viewer)
         return count >= max(COMMON_CHUNKS, COMMON_SHARE * chunks)
 
-    def rarest_word_count(self, store: Store, text: str) -> tuple[int, int]:
-        """(how many chunks hold the rarest indexed word of ``text``, how many chunks there are).
+    def rarest_word_count(self, store: Store, text: str, viewer: Viewer = ANONYMOUS) -> tuple[int, int]:
+        """(how many chunks hold the rarest indexed word of ``text``, how many chunks there are),
+        among the chunks ``viewer`` may read.
 
         Words as BM25 counts them (stemmed; stop words have no count). Example, on the PostgreSQL
         manual's 9,058 chunks: ``rarest_word_count(store, "PostgreSQL")`` -> ``(2226, 9058)``;
@@ -96,12 +118,21 @@ class LexicalIndex:
         built = self.ensure(store)
         if built is None or built.retriever is None:
             return 0, 0
+        readable = built.readable(viewer)
+        total = len(built.ids) if readable is None else int(readable.sum())
         words = self._tokenize_words(text)
         if not words:
-            return 0, len(built.ids)
-        indptr, vocab = built.retriever.scores["indptr"], built.retriever.vocab_dict
-        counts = [int(indptr[vocab[w] + 1] - indptr[vocab[w]]) if w in vocab else 0 for w in words]
-        return min(counts), len(built.ids)
+            return 0, total
+        scores, vocab = built.retriever.scores, built.retriever.vocab_dict
+        indptr, indices = scores["indptr"], scores["indices"]
+
+        def count(word: str) -> int:
+            if word not in vocab:
+                return 0
+            lo, hi = indptr[vocab[word]], indptr[vocab[word] + 1]
+            return int(hi - lo) if readable is None else int(readable[indices[lo:hi]].sum())
+
+        return min(count(w) for w in words), total
 
     def ensure(self, store: Store) -> _Built | None:
         """The index for the store's current content, loading or rebuilding it as needed."""
@@ -137,9 +168,11 @@ class LexicalIndex:
         if not (path / "meta.json").exists():
             return None
         meta = json.loads((path / "meta.json").read_text())
+        if "access" not in meta:  # written before access labels: build again rather than guess
+            return None
         retriever = bm25s.BM25.load(str(path), mmap=False, show_progress=False) if meta["ids"] else None
         ts = np.array([np.nan if t is None else t for t in meta["published_ts"]], dtype=np.float64)
-        return _Built(stamp, retriever, meta["ids"], meta["sources"], ts)
+        return _Built(stamp, retriever, meta["ids"], meta["sources"], ts, *_labels(meta["access"]))
 
     def _build(self, store: Store, stamp: str) -> _Built:
         import bm25s
@@ -147,6 +180,7 @@ class LexicalIndex:
         ids: list[str] = []
         sources: list[str] = []
         stamps: list[int | None] = []
+        access: list[str] = []
         tokens: list[list[int]] = []
         # Tokenized page by page into one vocabulary, so the corpus text is never all in memory at
         # once (at 99k chunks the build's peak fell from 939 to 813 MB; the same index, same scores).
@@ -155,6 +189,7 @@ class LexicalIndex:
             ids.extend(page_ids)
             sources.extend(meta.get("source", "") for meta in metas)
             stamps.extend(meta.get("published_ts") for meta in metas)
+            access.extend(" ".join(access_of(meta)) for meta in metas)
             texts = [f"{meta.get('title', '')}\n{doc}" for meta, doc in zip(metas, docs)]
             tokens.extend(tokenizer.streaming_tokenize(texts))
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -165,10 +200,10 @@ class LexicalIndex:
             retriever.index(tokenizer.to_tokenized_tuple(tokens), show_progress=False)
             retriever.save(str(tmp), show_progress=False)
         del tokens
-        meta = {"stamp": stamp, "ids": ids, "sources": sources, "published_ts": stamps}
+        meta = {"stamp": stamp, "ids": ids, "sources": sources, "published_ts": stamps, "access": access}
         (tmp / "meta.json").write_text(json.dumps(meta))
         self._publish(tmp, stamp)
-        return _Built(stamp, retriever, ids, sources, _nan_array(stamps))  # what was saved: no second copy
+        return _Built(stamp, retriever, ids, sources, _nan_array(stamps), *_labels(access))  # no second copy
 
     def _publish(self, tmp: Path, stamp: str) -> None:
         target = self.directory / stamp
@@ -187,12 +222,24 @@ def _nan_array(values: list[int | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
-def _mask(built: _Built, source: str | None, after_ts: int | None, before_ts: int | None):  # noqa: ANN202
+def _labels(access: list[str]) -> tuple[list[tuple[str, ...]], np.ndarray]:
+    """Each chunk's access labels (space-separated groups, "" for everyone) as (the distinct
+    labels, each chunk's index into them), the everyone label first."""
     import numpy as np
 
-    if source is None and after_ts is None and before_ts is None:
+    index: dict[str, int] = {"": 0}
+    label_of = np.array([index.setdefault(a, len(index)) for a in access], dtype=np.int32)
+    return [tuple(a.split()) for a in index], label_of
+
+
+def _mask(built: _Built, source: str | None, after_ts: int | None, before_ts: int | None,
+          viewer: Viewer = ANONYMOUS):  # noqa: ANN202
+    import numpy as np
+
+    readable = built.readable(viewer)
+    if source is None and after_ts is None and before_ts is None and readable is None:
         return None
-    mask = np.ones(len(built.ids), dtype=bool)
+    mask = np.ones(len(built.ids), dtype=bool) if readable is None else readable.copy()
     if source is not None:
         mask &= np.array([s == source for s in built.sources])
     with np.errstate(invalid="ignore"):

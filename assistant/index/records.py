@@ -5,6 +5,13 @@ PDF page starts are stored as flat lists ``[start, end, start, end, ...]`` and p
 here; sentence kinds are one string (``"heading prose prose table"``). The publication date is
 stored twice: ISO text to show, epoch seconds to filter on (Chroma's range operators take
 numbers only).
+
+Access labels (assistant/access.py) are stored, on the chunks and the article record of a
+labelled article only, as ``restricted: True``, the groups as one string (``access: "hr
+managers"``) and one boolean key per group (``access:hr: True``), which any Chroma version's
+``where`` can test. An unlabelled article's metadata is as it was before labels existed, so an
+index written then needs no migration: Chroma's ``$ne`` matches a record without the key
+(Chroma 0.5.12 and later), and ``{"restricted": {"$ne": True}}`` is what anyone may read.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..access import Viewer
 from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 
@@ -33,6 +41,8 @@ class ArticleRecord:
     content_hash: str
     chunks: int
     text: str = ""
+    access: tuple[str, ...] = ()  # the groups that may read it; empty: everyone
+    body_hash: str = ""  # the content hash without the access labels (what decides re-embedding)
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class StoredChunk:
     published: str
     pages: tuple[tuple[int, int], ...] = ()  # (start offset, PDF page) within the chunk
     kinds: tuple[str, ...] = ()  # each sentence's kind ("prose", "heading", "table", ...); empty: all prose
+    access: tuple[str, ...] = ()  # the groups that may read its article; empty: everyone
 
     def between(self, start: int, end: int) -> str:
         """The chunk's text between article offsets ``start`` and ``end`` (a sentence's span)."""
@@ -66,13 +77,15 @@ class StoredChunk:
 
 
 def where_filter(
-    source: str | None = None, after_ts: int | None = None, before_ts: int | None = None
+    source: str | None = None, after_ts: int | None = None, before_ts: int | None = None,
+    viewer: Viewer | None = None,
 ) -> dict[str, Any] | None:
-    """A Chroma ``where`` clause for the supported filters, or None for no filter.
+    """A Chroma ``where`` clause for the supported filters and what ``viewer`` may read, or None
+    for no filter (``viewer=None``: no access clause, for the ingester's own reads).
 
     Example: ``where_filter(source="Reuters")`` -> ``{"source": "Reuters"}``
     """
-    clauses: list[dict[str, Any]] = []
+    clauses: list[dict[str, Any]] = [readable] if viewer and (readable := access_where(viewer)) else []
     if source:
         clauses.append({"source": source})
     if after_ts is not None:
@@ -82,6 +95,40 @@ def where_filter(
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+RESTRICTED = "restricted"
+
+
+def group_key(group: str) -> str:
+    """The metadata key that marks a group's articles. Example: ``group_key("hr")`` -> ``"access:hr"``"""
+    return f"access:{group}"
+
+
+def access_where(viewer: Viewer) -> dict[str, Any] | None:
+    """The ``where`` clause for what ``viewer`` may read (:meth:`Viewer.may_read` for Chroma); None: all.
+
+    Example: ``access_where(Viewer(frozenset({"hr"})))`` ->
+    ``{"$or": [{"restricted": {"$ne": True}}, {"access:hr": True}]}``
+    """
+    if viewer.reads_all:
+        return None
+    clauses = [{RESTRICTED: {"$ne": True}}, *({group_key(g): True} for g in sorted(viewer.groups))]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
+
+
+def access_meta(access: tuple[str, ...], before: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Metadata for access labels; with ``before``, an update that also clears the old labels
+    (Chroma deletes a key set to None).
+
+    Example: ``access_meta(("hr",))`` -> ``{"restricted": True, "access": "hr", "access:hr": True}``
+    """
+    meta: dict[str, Any] = {group_key(g): None for g in before if g not in access}
+    if access:
+        meta.update({RESTRICTED: True, "access": " ".join(access), **{group_key(g): True for g in access}})
+    elif before:
+        meta.update({RESTRICTED: None, "access": None})
+    return meta
 
 
 def article_meta(article: Article) -> dict[str, Any]:
@@ -98,6 +145,7 @@ def article_meta(article: Article) -> dict[str, Any]:
     ts = timestamp(article.published) if article.published else None
     if ts is not None:
         meta["published_ts"] = ts  # numbers only: Chroma's range filters need them
+    meta.update(access_meta(article.access))  # nothing for an unlabelled article
     return meta
 
 
@@ -126,7 +174,16 @@ def record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
         content_hash=meta.get("content_hash", ""),
         chunks=int(meta.get("chunks", 0)),
         text=text or "",
+        access=access_of(meta),
+        body_hash=meta.get("body_hash") or meta.get("content_hash", ""),
     )
+
+
+def access_of(meta: dict[str, Any]) -> tuple[str, ...]:
+    """The access labels stored in a record's metadata. Example: ``access_of({"access": "hr legal"})``
+    -> ``("hr", "legal")``; a record marked restricted without groups reads as readable by no group."""
+    groups = tuple((meta.get("access") or "").split())
+    return groups or (("#none",) if meta.get(RESTRICTED) else ())  # "#none" is no group's name
 
 
 def stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
@@ -145,6 +202,7 @@ def stored_chunk(id_: str, text: str, meta: dict[str, Any]) -> StoredChunk:
         published=meta.get("published", ""),
         pages=tuple(zip(pages[0::2], pages[1::2])),
         kinds=tuple((meta.get("kinds") or "").split()),
+        access=access_of(meta),
     )
 
 

@@ -11,6 +11,9 @@ Three collections per index:
 * ``<name>_articles``: one record per article (full text, content hash, near-duplicate
   fingerprint), embedded with the mean of its chunk vectors.
 
+A labelled article's chunks and record carry its access labels (records.py), so that dense
+search filters by them inside Chroma; :meth:`Store.relabel_article` changes them in place.
+
 An article's record is written *after* its chunks and their sentence records and deleted
 *before* them, so it doubles as a commit marker: chunks without a matching article record (hash
 included) are leftovers of an interrupted ingest and :meth:`Store.orphan_chunk_ids` finds them.
@@ -29,11 +32,14 @@ from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..errors import ConfigError, IndexNotReady
 from .records import (  # noqa: F401 - ArticleRecord and StoredChunk are re-exported
-    ArticleRecord, StoredChunk, article_meta, chunk_meta, pack_vectors, record, stored_chunk, unpack_vectors,
+    ArticleRecord, StoredChunk, access_meta, access_where, article_meta, chunk_meta, pack_vectors, record,
+    stored_chunk, unpack_vectors,
 )
 
 if TYPE_CHECKING:
     import numpy as np
+
+    from ..access import Viewer
 
 _PAGE = 2000  # records per get() call when scanning a collection
 _SENTENCE_BATCH = 250  # sentence records per write: ~8 KB each, a request of ~2 MB
@@ -90,6 +96,7 @@ class Store:
         vectors: np.ndarray,
         sentence_vectors: Sequence[dict[int, np.ndarray]],
         batch: int = 1000,
+        body_hash: str = "",
     ) -> None:
         """Store an article's chunks, their sentence vectors (``sentence_vectors[i]``: the vectors
         of ``chunks[i]``'s quotable sentences, by start), then its record (the commit marker)."""
@@ -121,8 +128,25 @@ class Store:
             ids=[article.id],
             embeddings=[mean / max(float((mean**2).sum() ** 0.5), 1e-9)],
             documents=[article.text],
-            metadatas=[{**meta, "key": article.key, "content_hash": content_hash, "chunks": len(chunks)}],
+            metadatas=[{**meta, "key": article.key, "content_hash": content_hash, "chunks": len(chunks),
+                        **({"body_hash": body_hash} if body_hash and body_hash != content_hash else {})}],
         )
+        self.bump()
+
+    def relabel_article(self, article_id: str, before: tuple[str, ...], access: tuple[str, ...],
+                        content_hash: str, body_hash: str) -> None:
+        """Change an article's access labels in place, without re-embedding. The record is first
+        marked uncommitted (an empty hash) with its new labels, so no chunk of it is returned while
+        its chunks change; then its chunks; then the record is committed under ``content_hash``.
+        A crash in between leaves an uncommitted record, which the next ingest replaces whole."""
+        labels = access_meta(access, before)
+        self.articles.update(ids=[article_id], metadatas=[{**labels, "content_hash": ""}])
+        ids = self.chunks.get(where={"article_id": article_id}, include=[])["ids"]
+        for lo in range(0, len(ids), self.max_batch):
+            part = ids[lo : lo + self.max_batch]
+            self.chunks.update(ids=part, metadatas=[{**labels, "content_hash": content_hash}] * len(part))
+        self.articles.update(ids=[article_id], metadatas=[{
+            "content_hash": content_hash, "body_hash": body_hash if body_hash != content_hash else None}])
         self.bump()
 
     def delete_article(self, article_id: str) -> None:
@@ -155,13 +179,25 @@ class Store:
             return None
         return record(article_id, got["metadatas"][0], got["documents"][0])
 
-    def similar_articles(self, vector: np.ndarray, n: int = 5) -> list[tuple[str, float]]:
-        """Ids of the articles nearest to ``vector`` with their cosine similarity."""
+    def similar_articles(self, vector: np.ndarray, n: int = 5, access: tuple[str, ...] | None = None
+                         ) -> list[tuple[str, float]]:
+        """Ids of the articles nearest to ``vector`` with their cosine similarity; with ``access``,
+        only among the articles labelled exactly so (``()``: the unlabelled ones)."""
         count = self.articles.count()
         if count == 0:
             return []
-        got = self.articles.query(query_embeddings=[vector], n_results=min(n, count), include=["distances"])
+        where = None if access is None else {"access": " ".join(access)} if access else {"restricted": {"$ne": True}}
+        got = self.articles.query(query_embeddings=[vector], n_results=min(n, count), where=where,
+                                  include=["distances"])
         return [(i, 1.0 - d) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def count_readable(self, viewer: Viewer, at_most: int | None = None) -> int:
+        """How many articles ``viewer`` may read (all of them when nothing is labelled), counting
+        no further than ``at_most`` when it is given (``at_most=1``: whether there is any)."""
+        where, total = access_where(viewer), self.articles.count()
+        if where is None or total == 0 or not self.articles.get(where={"restricted": True}, limit=1, include=[])["ids"]:
+            return total if at_most is None else min(total, at_most)
+        return len(self.articles.get(where=where, limit=at_most, include=[])["ids"])
 
     def dense_search(
         self, vector: np.ndarray, n: int, where: dict[str, Any] | None = None

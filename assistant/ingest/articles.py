@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import quote
 
+from ..access import combine, folder_groups, normalize_groups
 from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
 from . import formats
@@ -73,27 +74,33 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadError]]:
 
 
 def load_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000,
-              page_urls: Sequence[tuple[Path, str]] = ()) -> Loaded:
+              page_urls: Sequence[tuple[Path, str]] = (),
+              access_map: Sequence[tuple[Path, tuple[str, ...]]] = ()) -> Loaded:
     """Load one file into articles; raise :class:`LoadError` naming the file if it is unusable.
 
     ``root`` is the corpus directory: keys (and so ids) are paths relative to it, so the same
     corpus gives the same ids wherever it is checked out. ``max_bytes`` caps the file, or for
     JSONL each line (an article): a JSONL file may be of any size (see :func:`stream_file`).
     ``page_urls``: where directories are published (``Settings.url_map``; see :func:`page_url`).
+    ``access_map``: which groups may read the files of a directory (``Settings.access_map``).
     """
-    items = list(stream_file(path, root, max_bytes, page_urls))
+    items = list(stream_file(path, root, max_bytes, page_urls, access_map))
     return Loaded([a for a in items if isinstance(a, Article)], [e for e in items if isinstance(e, LoadError)])
 
 
 def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_000,
-                page_urls: Sequence[tuple[Path, str]] = ()) -> Iterator[Article | LoadError]:
+                page_urls: Sequence[tuple[Path, str]] = (),
+                access_map: Sequence[tuple[Path, tuple[str, ...]]] = ()) -> Iterator[Article | LoadError]:
     """The file's articles one by one, with a :class:`LoadError` in their place for each JSONL
     line that could not be read; raises :class:`LoadError` when the file as a whole is unusable.
 
     A JSONL file is read line by line, so its size does not bound an ingest's memory: an archive
     exported as one JSONL file of any size streams through, and ``max_bytes`` caps each line.
+    An article's access labels are its own and its directory's (``access_map``) together:
+    :func:`assistant.access.combine`.
     """
     path = Path(path)
+    folder = folder_groups(path, access_map) if access_map else ()
     label, suffix = str(path), path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(label, _unsupported(path.suffix))
@@ -102,7 +109,8 @@ def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_00
         _check_regular(path)
         try:
             with path.open("rb") as raw:
-                yield from _stream_jsonl(_utf8_lines(raw, label, max_bytes), key, label, max_bytes)
+                for item in _stream_jsonl(_utf8_lines(raw, label, max_bytes), key, label, max_bytes):
+                    yield _labelled(item, folder, label) if folder and isinstance(item, Article) else item
         except OSError as error:
             raise LoadError(label, _os_reason(error)) from error
         return
@@ -125,7 +133,20 @@ def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_00
         raise LoadError(label, "no words in the text (only punctuation or symbols)")
     if not article.url:
         article = replace(article, url=page_url(path, page_urls))
+    if folder:
+        article = _labelled(article, folder, label)
+        if isinstance(article, LoadError):
+            raise article
     yield article
+
+
+def _labelled(article: Article, folder: tuple[str, ...], label: str) -> Article | LoadError:
+    """The article with its folder's access labels combined into its own (assistant/access.py)."""
+    try:
+        return replace(article, access=combine(article.access, folder))
+    except ValueError as error:
+        which = f"the article {article.title!r}: " if "#" in article.key else ""  # one line of a JSONL file
+        return LoadError(label, f"{which}{error}")
 
 
 def page_url(path: Path, page_urls: Sequence[tuple[Path, str]]) -> str:
@@ -225,7 +246,11 @@ def _jsonl_article(line: str, filekey: str, label: str, number: int) -> Article:
         raise bad(str(error)) from error
     ident_text = str(ident).strip() if ident is not None else ""
     key = f"{filekey}#{ident_text or values['url'] or values['title']}"
-    return Article(key=key, **values)
+    try:
+        access = normalize_groups(record.get("access"), "field 'access'")
+    except ValueError as error:
+        raise bad(str(error)) from error
+    return Article(key=key, access=access, **values)
 
 
 def _walk(directory: Path, errors: list[LoadError]) -> list[Path]:

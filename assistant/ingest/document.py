@@ -34,6 +34,8 @@ class Article:
     page numbers: ``((0, 1), (1834, 2))`` means page 2 starts at character 1834. ``blocks`` are
     the paragraphs, headings, tables and code as ``(start, end, kind)`` spans of ``text``
     (:mod:`assistant.ingest.blocks`), when the loader knows them; empty: the chunker infers them.
+    ``access`` are the groups allowed to read it (:mod:`assistant.access`), normalised and sorted;
+    empty: everyone may.
     """
 
     key: str
@@ -45,6 +47,7 @@ class Article:
     author: str = ""
     pages: tuple[tuple[int, int], ...] = field(default=())
     blocks: tuple[tuple[int, int, str], ...] = field(default=(), repr=False)
+    access: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:

@@ -64,7 +64,18 @@ def load_text(data: bytes, key: str, label: str, markdown: bool = False) -> Arti
     except ValueError as error:
         raise LoadError(label, str(error)) from error
     title = fields.pop("title") or title_from_text(body, markdown)
-    return Article(key=key, title=title, text=body, published=published, blocks=blocks, **fields)
+    return Article(key=key, title=title, text=body, published=published, blocks=blocks,
+                   access=_access(meta.get("access"), label), **fields)
+
+
+def _access(value: object, label: str) -> tuple[str, ...]:
+    """An article's own access labels (front matter, JSONL field or meta tag); LoadError if malformed."""
+    from ..access import normalize_groups
+
+    try:
+        return normalize_groups(value, "field 'access'")
+    except ValueError as error:
+        raise LoadError(label, str(error)) from error
 
 
 def _meta_text(meta: dict, name: str, label: str) -> str:
@@ -106,6 +117,7 @@ def load_html(data: bytes, key: str, label: str) -> Article:
         published=_published(tree),
         author=_meta(tree, "author"),
         blocks=blocks,
+        access=_access(_meta(tree, "access"), label),
     )
 
 

@@ -16,6 +16,10 @@ the status of :data:`STATUS`. The server-sent events of ``stream=true`` are ``qu
 ``delta`` (answer text), ``citations``, ``done`` (the whole answer) or ``error``; each ``data:``
 line is JSON. The first event is computed before the response starts, so a bad question still
 gets its 400 rather than a 200 stream holding an error.
+
+Every route that reads articles is handed the :class:`~assistant.access.Viewer` the guard proved
+(security.py) and passes it to the Assistant; nothing in a request body names groups. An article
+the viewer may not read is a 404, exactly like an id that does not exist.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from .. import errors
+from ..access import Viewer
 from ..config import UPLOAD_DIR, Settings
 from .security import Guard, error_body, require_index
 from .throttle import install_limits
@@ -110,52 +115,56 @@ def api_router(assistant: Assistant, settings: Settings, guard: Guard):  # noqa:
     router = APIRouter(prefix="/api", tags=["assistant"])
     ask_scope, admin = Depends(guard.require("ask")), Depends(guard.require("admin"))
 
-    @router.post("/ask", dependencies=[ask_scope])
-    def ask(body: AskRequest, stream: bool = Query(False, description="same as the body field")) -> Any:
-        """Answer a question from the indexed articles, citing the sentences quoted."""
-        require_index(assistant)
+    @router.post("/ask")
+    def ask(body: AskRequest, stream: bool = Query(False, description="same as the body field"),
+            viewer: Viewer = ask_scope) -> Any:
+        """Answer a question from the indexed articles the caller may read, citing the sentences quoted."""
+        require_index(assistant, viewer)
         events = assistant.stream(body.question, [t.model_dump() for t in body.history], body.k,
-                                  _filters(body.filters))
+                                  _filters(body.filters), groups=viewer)
         if not (stream or body.stream):
             return next(e for e in events if e.kind == "done").answer.to_dict()  # type: ignore[union-attr]
         first = next(events)  # raises BadQuestion here, before any byte of a 200 is sent
         return StreamingResponse(_sse(first, events), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
-    @router.get("/articles", dependencies=[ask_scope])
-    def list_articles() -> list[dict[str, Any]]:
-        """Indexed articles, newest first: id, title, source, url, published, chunks."""
-        return [_record(r) for r in assistant.articles()]
+    @router.get("/articles")
+    def list_articles(viewer: Viewer = ask_scope) -> list[dict[str, Any]]:
+        """The indexed articles the caller may read, newest first: id, title, source, url, published, chunks."""
+        return [_record(r, viewer) for r in assistant.articles(viewer)]
 
-    @router.get("/articles/{article_id}", dependencies=[ask_scope])
-    def get_article(article_id: str) -> dict[str, Any]:
-        """One article with its full text."""
-        return _record(assistant.article(article_id), text=True)
+    @router.get("/articles/{article_id}")
+    def get_article(article_id: str, viewer: Viewer = ask_scope) -> dict[str, Any]:
+        """One article with its full text (404 when the caller may not read it)."""
+        return _record(assistant.article(article_id, viewer), viewer, text=True)
 
-    @router.post("/articles", status_code=201, dependencies=[admin])
-    async def upload(files: list[UploadFile] = File(description="txt, md, html, pdf or jsonl files")) -> Any:
+    @router.post("/articles", status_code=201)
+    async def upload(files: list[UploadFile] = File(description="txt, md, html, pdf or jsonl files"),
+                     viewer: Viewer = admin) -> Any:
         """Save the files under the corpus' uploads/ directory and ingest them."""
         if len(files) > settings.max_upload_files:
             raise HTTPException(413, f"{len(files)} files in one upload; the limit is "
                                      f"{settings.max_upload_files} (max_upload_files)")
         paths = [await save_upload(f, settings) for f in files]
         report = await run_in_threadpool(assistant.ingest, paths)
-        body = report.to_dict()
+        body = redact(report, viewer).to_dict()
         if report.failed and not (report.added or report.updated or report.unchanged or report.duplicates):
             raise errors.LoadError(", ".join(p.name for p in paths), "; ".join(e.reason for e in report.failed))
         return JSONResponse(body, status_code=201 if report.added or report.updated else 200)
 
-    @router.delete("/articles/{article_id}", dependencies=[admin])
-    def delete(article_id: str) -> dict[str, Any]:
-        """Remove an article from the index; an uploaded file of its own is removed too."""
+    @router.delete("/articles/{article_id}")
+    def delete(article_id: str, viewer: Viewer = admin) -> dict[str, Any]:
+        """Remove an article from the index; an uploaded file of its own is removed too. An
+        article the caller may not read is a 404 here too."""
+        assistant.article(article_id, viewer)
         record = assistant.delete(article_id)
         remove_upload(record.key, settings)
-        return {"deleted": _record(record)}
+        return {"deleted": _record(record, viewer)}
 
     @router.get("/health")
     def health() -> dict[str, Any]:
-        """Open to all (for load balancers): the server is up and how many articles it holds."""
-        return {"status": "ok", "articles": assistant.store.articles.count()}
+        """Open to all (for load balancers): the server is up and how many articles anyone may read."""
+        return {"status": "ok", "articles": assistant.count_articles()}
 
     return router
 
@@ -184,11 +193,30 @@ def _filters(body: FiltersIn | None):  # noqa: ANN202 - a retrieve.Filters
     return Filters(body.source, body.published_after, body.published_before) if body else None
 
 
-def _record(record: Any, text: bool = False) -> dict[str, Any]:
-    fields = {k: v for k, v in vars(record).items() if k != "content_hash"}
-    if not text:
-        fields.pop("text", None)
-    return fields
+def _record(record: Any, viewer: Viewer, text: bool = False) -> dict[str, Any]:
+    """An article record as JSON; its access labels only for a viewer who reads every article
+    (another viewer would learn the names of groups it is not in)."""
+    hidden = {"content_hash", "body_hash", *(() if text else ("text",)), *(() if viewer.reads_all else ("access",))}
+    return {k: v for k, v in vars(record).items() if k not in hidden}
+
+
+def redact(report: Any, viewer: Viewer) -> Any:
+    """An ingest report for ``viewer``: a line about another article it may not read (the twin of
+    a near-duplicate, which shares the upload's labels) keeps its outcome but not that article's name."""
+    from dataclasses import replace
+
+    if viewer.reads_all:
+        return report
+    hidden = [e for e in (*report.duplicates, *report.removed) if e.twin_access and not viewer.may_read(e.twin_access)]
+    if not hidden:
+        return report
+    return replace(
+        report,
+        duplicates=[replace(e, reason="near-duplicate of an article already indexed; not indexed twice",
+                            twin_access=()) if e in hidden else e for e in report.duplicates],
+        removed=[replace(e, title="", key="", id="", reason="an older version was superseded by the upload",
+                         twin_access=()) if e in hidden else e for e in report.removed],
+    )
 
 
 async def save_upload(upload: UploadFile, settings: Settings) -> Path:

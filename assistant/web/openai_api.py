@@ -6,7 +6,8 @@ The last user message is the question; earlier user and assistant messages are i
 sampled). The answer text ends with its sources as numbered footnotes, so a client that shows
 only ``content`` still shows where each sentence comes from; the structured citations ride
 along in the extra fields ``citations`` and ``abstained`` of the completion (and of the last
-chunk when streaming). Streaming consumes the same ``Assistant.stream`` events as /api/ask.
+chunk when streaming). Streaming consumes the same ``Assistant.stream`` events as /api/ask,
+for the viewer the guard proved (security.py): the key's or the embed token's groups.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..access import Viewer
 from ..answer.extractive import CHECKED_HEADING
 from ..errors import BadQuestion
 
@@ -61,7 +63,8 @@ def footnotes(citations: list[dict[str, Any]]) -> str:
 def openai_router(assistant: Assistant, guard: Guard) -> APIRouter:
     from .security import require_index
 
-    router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[Depends(guard.require("ask"))])
+    asker = Depends(guard.require("ask"))  # one callable: FastAPI runs it once per request
+    router = APIRouter(prefix="/v1", tags=["openai-compatible"], dependencies=[asker])
 
     @router.get("/models")
     def models() -> dict[str, Any]:
@@ -69,11 +72,11 @@ def openai_router(assistant: Assistant, guard: Guard) -> APIRouter:
         return {"object": "list", "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "news-assistant"}]}
 
     @router.post("/chat/completions")
-    def chat(body: ChatRequest) -> Any:
+    def chat(body: ChatRequest, viewer: Viewer = asker) -> Any:
         """Answer the last user message; citations as footnotes and in ``citations``."""
         question, history = _split(body.messages)
-        require_index(assistant)
-        events = assistant.stream(question, history)
+        require_index(assistant, viewer)
+        events = assistant.stream(question, history, groups=viewer)
         completion_id, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
         if not body.stream:
             answer = next(e for e in events if e.kind == "done").answer.to_dict()  # type: ignore[union-attr]

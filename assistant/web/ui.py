@@ -10,6 +10,10 @@ Two tabs over the same :class:`~assistant.Assistant` as the HTTP API:
   exposed without a UI login (``security.write_refusal``) it only lists them and says why, and
   Gradio's own file routes answer 403, so nothing in the UI writes.
 
+Who asks is the login (``ui_user`` reads every article and manages the library; each of
+``ui_users`` reads its groups and may not upload or delete), or, without a login, anonymous:
+answers, sources and the library's list hold only the articles that viewer may read.
+
 Answers and sources are HTML built by :mod:`assistant.web.render` with every piece of article text
 escaped, so the chatbot's own sanitizer is a second wall, not the first. The conversation lives
 in a ``gr.State`` of ``(question, Answer.to_dict())`` pairs; the chat messages and the sources
@@ -19,19 +23,19 @@ panel are both drawn from it, and the history handed to the Assistant is plain t
 from __future__ import annotations
 
 import html
+from collections.abc import Iterator  # at run time: Gradio reads the handlers' type hints to pass gr.Request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
+from ..access import ANONYMOUS, Viewer
 from ..errors import AssistantError
 from ..ingest.articles import SUPPORTED_SUFFIXES
 from .render import answer_html, plain_history, sources_html
 from .security import error_body, write_refusal
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from fastapi import FastAPI
 
     from ..assistant import Assistant
@@ -77,9 +81,17 @@ document.addEventListener("click", function (event) {
 </script>"""
 
 
+def viewer_of_login(settings: Settings, request: gr.Request | None) -> Viewer:
+    """Who the session's login proves: a ``ui_user`` or ``ui_users`` viewer, else anonymous."""
+    user = getattr(request, "username", None) if request is not None else None
+    login = settings.ui_logins.get(user) if user else None
+    return login[1] if login else ANONYMOUS
+
+
 def build_ui(assistant: Assistant, refusal: str = "") -> gr.Blocks:
     """The chat and library tabs (read-only, saying ``refusal``, when that is set). Mount it with
     :func:`mount_ui` (which adds CSS and the queue)."""
+    settings = assistant.settings
     with gr.Blocks(title="Ask the news") as demo:
         turns = gr.State([])
         with gr.Tab("Chat"):
@@ -98,12 +110,12 @@ def build_ui(assistant: Assistant, refusal: str = "") -> gr.Blocks:
                     sources = gr.HTML(sources_html([]), elem_id="sources")
         with gr.Tab("Library"):
             if refusal:
-                _read_only_library(assistant, refusal)
+                _read_only_library(demo, assistant, refusal)
             else:
-                _library(assistant)
+                _library(demo, assistant)
 
-        def respond(question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
-            yield from _respond(assistant, question, state)
+        def respond(question: str, state: Turns, request: gr.Request) -> Iterator[tuple[Any, ...]]:
+            yield from _respond(assistant, question, state, viewer_of_login(settings, request))
 
         outputs = [chatbot, sources, turns, box]
         for trigger in (ask.click, box.submit):
@@ -113,7 +125,7 @@ def build_ui(assistant: Assistant, refusal: str = "") -> gr.Blocks:
     return demo
 
 
-def _respond(assistant: Assistant, question: str, state: Turns) -> Iterator[tuple[Any, ...]]:
+def _respond(assistant: Assistant, question: str, state: Turns, viewer: Viewer = ANONYMOUS) -> Iterator[tuple[Any, ...]]:
     """Stream one answer into the chat: the question at once, then the text, then the sources."""
     from .security import require_index
 
@@ -124,9 +136,9 @@ def _respond(assistant: Assistant, question: str, state: Turns) -> Iterator[tupl
     messages += [{"role": "user", "content": html.escape(question)}, {"role": "assistant", "content": "…"}]
     yield messages, gr.skip(), state, ""
     try:
-        require_index(assistant)
+        require_index(assistant, viewer)
         text = ""
-        for event in assistant.stream(question, plain_history(state)):
+        for event in assistant.stream(question, plain_history(state), groups=viewer):
             if event.kind == "delta":
                 text += event.text
                 messages[-1]["content"] = answer_html({"answer": text}, turn, streaming=True)
@@ -147,21 +159,31 @@ def _messages(state: Turns) -> list[dict[str, str]]:
     return messages
 
 
-def _library(assistant: Assistant) -> None:
+def _library(demo: gr.Blocks, assistant: Assistant) -> None:
+    settings = assistant.settings
     kinds = ", ".join(suffix.lstrip(".") for suffix in SUPPORTED_SUFFIXES)
     files = gr.File(label=f"Upload articles ({kinds})", file_count="multiple",
                     file_types=list(SUPPORTED_SUFFIXES), elem_id="upload")
     add = gr.Button("Add to the library", variant="primary", elem_id="ingest")
     status = gr.Markdown(elem_id="ingest-status")
-    table = gr.Dataframe(_rows(assistant), headers=["Title", "Source", "Date", "Chunks", "Id"],
+    table = gr.Dataframe(_rows(assistant, ANONYMOUS), headers=["Title", "Source", "Date", "Chunks", "Id"],
                          interactive=False, elem_id="articles", wrap=True)
     with gr.Row():
-        pick = gr.Dropdown(_choices(assistant), label="Article to delete", scale=4, elem_id="pick")
+        pick = gr.Dropdown(_choices(assistant, ANONYMOUS), label="Article to delete", scale=4, elem_id="pick")
         delete = gr.Button("Delete", variant="stop", scale=1, elem_id="delete")
 
-    def ingest(paths: list[str] | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
-        from .api import keep_upload
+    def may_write(request: gr.Request) -> Viewer:
+        """The viewer, when it may upload and delete: anyone without a login (as before logins had
+        groups; security.write_refusal closes an exposed server), the ``ui_user`` login; not a reader's."""
+        viewer = viewer_of_login(settings, request)
+        if getattr(request, "username", None) and not viewer.reads_all:
+            raise gr.Error("This login may read the library, not change it; ask the administrator (ui_user).")
+        return viewer
 
+    def ingest(paths: list[str] | None, request: gr.Request, progress: gr.Progress = gr.Progress()) -> tuple[Any, ...]:
+        from .api import keep_upload, redact
+
+        viewer = may_write(request)
         if not paths:
             raise gr.Error("Choose one or more files first.")
         if len(paths) > assistant.settings.max_upload_files:
@@ -174,29 +196,43 @@ def _library(assistant: Assistant) -> None:
             raise gr.Error(str(exc)) from exc
         except Exception as exc:  # starlette's 413 from keep_upload
             raise gr.Error(str(getattr(exc, "detail", exc))) from exc
+        report = redact(report, viewer)
         lines = [report.summary()] + [f"- failed: {html.escape(e.reason)}" for e in report.failed]
-        return "\n".join(lines), _rows(assistant), gr.update(choices=_choices(assistant)), None
+        return "\n".join(lines), _rows(assistant, viewer), gr.update(choices=_choices(assistant, viewer)), None
 
-    def remove(article_id: str | None) -> tuple[Any, ...]:
+    def remove(article_id: str | None, request: gr.Request) -> tuple[Any, ...]:
         from .api import remove_upload
 
+        viewer = may_write(request)
         if not article_id:
             raise gr.Error("Pick an article to delete.")
         try:
+            assistant.article(article_id, viewer)  # one it may not read is as good as absent
             record = assistant.delete(article_id)
         except AssistantError as exc:
             raise gr.Error(str(exc)) from exc
         remove_upload(record.key, assistant.settings)
-        return f"Deleted {html.escape(record.title)}.", _rows(assistant), gr.update(choices=_choices(assistant), value=None)
+        return (f"Deleted {html.escape(record.title)}.", _rows(assistant, viewer),
+                gr.update(choices=_choices(assistant, viewer), value=None))
+
+    def show(request: gr.Request) -> tuple[Any, ...]:
+        viewer = viewer_of_login(settings, request)
+        return _rows(assistant, viewer), gr.update(choices=_choices(assistant, viewer))
 
     add.click(ingest, files, [status, table, pick, files])
     delete.click(remove, pick, [status, table, pick])
+    demo.load(show, None, [table, pick])  # each session sees what its login may read
 
 
-def _read_only_library(assistant: Assistant, refusal: str) -> None:
+def _read_only_library(demo: gr.Blocks, assistant: Assistant, refusal: str) -> None:
     gr.Markdown(f"**Read-only:** {html.escape(refusal)}.", elem_id="read-only")
-    gr.Dataframe(lambda: _rows(assistant), headers=["Title", "Source", "Date", "Chunks", "Id"],
-                 interactive=False, elem_id="articles", wrap=True)  # a callable: fresh on every page load
+    table = gr.Dataframe(_rows(assistant, ANONYMOUS), headers=["Title", "Source", "Date", "Chunks", "Id"],
+                         interactive=False, elem_id="articles", wrap=True)
+
+    def show(request: gr.Request) -> list[list[Any]]:  # fresh on every page load, for the session's login
+        return _rows(assistant, viewer_of_login(assistant.settings, request))
+
+    demo.load(show, None, table)
 
 
 def _refuse_file_routes(app: FastAPI, path: str, refusal: str) -> None:
@@ -212,13 +248,13 @@ def _refuse_file_routes(app: FastAPI, path: str, refusal: str) -> None:
         return await call_next(request)
 
 
-def _rows(assistant: Assistant) -> list[list[Any]]:
+def _rows(assistant: Assistant, viewer: Viewer) -> list[list[Any]]:
     # Dataframe cells are rendered as text, not HTML, so titles need no escaping here.
-    return [[r.title, r.source, r.published, r.chunks, r.id] for r in assistant.articles()]
+    return [[r.title, r.source, r.published, r.chunks, r.id] for r in assistant.articles(viewer)]
 
 
-def _choices(assistant: Assistant) -> list[tuple[str, str]]:
-    return [(f"{r.title} ({r.source or r.key})", r.id) for r in assistant.articles()]
+def _choices(assistant: Assistant, viewer: Viewer) -> list[tuple[str, str]]:
+    return [(f"{r.title} ({r.source or r.key})", r.id) for r in assistant.articles(viewer)]
 
 
 def mount_ui(app: FastAPI, assistant: Assistant, settings: Settings, path: str = "/ui") -> FastAPI:
@@ -227,6 +263,7 @@ def mount_ui(app: FastAPI, assistant: Assistant, settings: Settings, path: str =
     demo = build_ui(assistant, refusal).queue(default_concurrency_limit=settings.ui_concurrency)
     if refusal:
         _refuse_file_routes(app, path, refusal)
-    auth = (settings.ui_user, settings.ui_password) if settings.ui_user else None
+    logins = [(user, password) for user, (password, _) in settings.ui_logins.items()]
+    auth = logins or None
     return gr.mount_gradio_app(app, demo, path, auth=auth, css=CSS, head=HEAD, ssr_mode=False,
                                max_file_size=settings.max_file_bytes, footer_links=["api"])
