@@ -133,12 +133,13 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
     from .answer.retrieve import Filters
 
     filters = Filters(args.source, args.after, args.before)
+    groups = getattr(args, "groups", None)  # a Namespace built by hand may lack it: anonymous
     assistant.ensure_index()
     if args.question is not None and not args.json and not isinstance(assistant.answerer, ExtractiveAnswerer):
-        _print_streamed(assistant, args.question, args.k, filters, out, args.groups)
+        _print_streamed(assistant, args.question, args.k, filters, out, groups)
         return 0
     if args.question is not None:
-        answer = assistant.ask(args.question, k=args.k, filters=filters, groups=args.groups)
+        answer = assistant.ask(args.question, k=args.k, filters=filters, groups=groups)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _readable(answer), file=out)
         return 0
     status = 0
@@ -146,7 +147,7 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
         if not line.strip():
             continue
         try:
-            result = assistant.ask(line.rstrip("\n"), k=args.k, filters=filters, groups=args.groups).to_dict()
+            result = assistant.ask(line.rstrip("\n"), k=args.k, filters=filters, groups=groups).to_dict()
         except AssistantError as exc:
             result, status = {"question": line.rstrip("\n"), "error": str(exc)}, EXIT_ERROR
         if args.json:
@@ -192,7 +193,7 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
 
 
 def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
-    records = assistant.articles(args.groups)
+    records = assistant.articles(getattr(args, "groups", None))
     if args.json:
         rows = [{k: v for k, v in vars(r).items() if k not in ("text", "body_hash")} for r in records]
         print(json.dumps(rows, ensure_ascii=False), file=out)
