@@ -133,7 +133,7 @@ def _ask(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: Tex
     from .answer.retrieve import Filters
 
     filters = Filters(args.source, args.after, args.before)
-    groups = getattr(args, "groups", None)  # a caller's own Namespace may not name any: anonymous
+    groups = getattr(args, "groups", None)  # a Namespace built by hand may lack it: anonymous
     assistant.ensure_index()
     if args.question is not None and not args.json and not isinstance(assistant.answerer, ExtractiveAnswerer):
         _print_streamed(assistant, args.question, args.k, filters, out, groups)
