@@ -344,6 +344,8 @@ def test_generated_corpora_and_askers_hold_the_invariant(generated: Assistant) -
         dense = store.dense_search(generated.embedder.embed(["the"])[0], max(count, 1), where_filter(viewer=asker))
         texts = store.get_chunks([i for i, _ in dense])
         assert {secret_of(c.text) for c in texts.values()} == may
+        fast = generated.retriever._dense(generated.embedder.embed(["the"])[0], None, None, None, asker)
+        assert {i for i, _ in fast} == {i for i, _ in dense}  # the unfiltered fetch, filtered by the lexical labels
         lexical = generated.lexical.search(store, "the", 50, viewer=asker)
         assert {secret_of(texts[i].text) if i in texts else i for i, _ in lexical} <= may
         for secret in {secret_of(t) for _, t in POOL}:

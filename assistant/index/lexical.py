@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +51,11 @@ class _Built:
     published_ts: np.ndarray  # NaN where the article has no date
     labels: list[tuple[str, ...]]  # the distinct access labels; labels[0] is () (everyone)
     label_of: np.ndarray  # per chunk, its index into labels
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Chunk id -> its row, for looking up labels by id."""
+        return {id_: row for row, id_ in enumerate(self.ids)}
 
     def readable(self, viewer: Viewer) -> np.ndarray | None:
         """A boolean mask of the chunks ``viewer`` may read; None when it may read them all."""
@@ -99,6 +105,20 @@ class LexicalIndex:
         return [
             (built.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0]) if s > 0 and np.isfinite(s)
         ]
+
+    def readable_ids(self, store: Store, ids: list[str], viewer: Viewer) -> list[bool | None]:
+        """For each chunk id, whether ``viewer`` may read it by the labels this index holds; None
+        for an id it does not hold (written since it was built): ask the store about those."""
+        built = self.ensure(store)
+        if built is None:
+            return [None] * len(ids)
+        readable, rows = built.readable(viewer), [built.position.get(i) for i in ids]
+        return [None if row is None else readable is None or bool(readable[row]) for row in rows]
+
+    def labels_anything(self, store: Store) -> bool:
+        """Whether any chunk has access labels (else every chunk is everyone's)."""
+        built = self.ensure(store)
+        return built is None or len(built.labels) > 1
 
     def is_common(self, store: Store, text: str, viewer: Viewer = ANONYMOUS) -> bool:
         """Whether every word of ``text`` is in at least ``COMMON_SHARE`` of the chunks, and in at
