@@ -9,7 +9,7 @@ scripts/train_reader.py, writes the fitted decision and its figures (default eva
 Steps: ingest the 16 SQuAD 2.0 dev articles (tests/data/squad2/squad2-dev16.json) into a temporary
 index, as ``assistant eval`` does; ask every question of the reader's *calibration* articles (its
 reader.json split) and *test* articles through the real question path up to the decision
-(``ExtractiveAnswerer.propose``: retrieval over all 16 articles, the sentence scorer, the reader);
+(``assistant.answer.proposal.propose``: retrieval over all 16 articles, the sentence scorer, the reader);
 record each proposal's features and whether its first quote holds a gold answer and whether its
 short answer is right (``assistant.eval.metrics.shown_right``). Fit one logistic regression per
 target on the calibration articles (scikit-learn, fixed solver: the fit is deterministic), pick
@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.answer.decision import Decision, Model  # noqa: E402
 from assistant.answer.extractive import asks_yes_no  # noqa: E402
+from assistant.answer.proposal import propose  # noqa: E402
 from assistant.answer.reader import MODEL_DIR  # noqa: E402
 from assistant.eval.data import load_dataset  # noqa: E402
 from assistant.eval.evaluate import build_index  # noqa: E402
@@ -51,7 +52,7 @@ def record(assistant: Assistant, question) -> dict:  # noqa: ANN001 - an eval Qu
     answerer = assistant.answerer
     vector = assistant.embedder.embed([question.question])[0]
     passages = assistant.retriever.search(question.question, assistant.settings.k, None, vector)
-    proposal = answerer.propose(question.question, vector, passages)
+    proposal = propose(answerer, question.question, vector, passages)
     row = {"question": question.question, "title": question.title, "answerable": question.answerable}
     if proposal is None:
         return {**row, "features": None}

@@ -13,6 +13,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.answer.decision import Decision, features, in_words, question_kind
+from assistant.answer.proposal import propose
 from assistant.eval.metrics import calibration_error, shown_right
 from assistant.eval.data import Question
 
@@ -52,7 +53,7 @@ def test_confidence_in_words_and_the_calibration_error():
 def test_the_proposal_is_the_answer_the_decision_would_judge(shipped: Assistant):
     vector = shipped.embedder.embed([FOUNDING_QUESTION])[0]
     passages = shipped.retriever.search(FOUNDING_QUESTION, shipped.settings.k, None, vector)
-    proposal = shipped.answerer.propose(FOUNDING_QUESTION, vector, passages)
+    proposal = propose(shipped.answerer, FOUNDING_QUESTION, vector, passages)
     first = proposal.chosen[0]
     assert first.text[slice(*proposal.span)] == "2010" and "established a framework" in first.text
     assert proposal.features["kind_when"] == 1.0 and proposal.features["unmatched"] == 0.0

@@ -117,7 +117,7 @@ def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
     assert [(q, w.text[slice(*span)] if span else None) for q, w, span, _, _ in triples] == [
         ("When was the framework set up?", "2010"), ("Who won the match?", None)]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    squad11 = ROOT / "tests" / "data" / "squad2" / "squad11-slice.json"  # never ../shared in a test
+    squad11 = ROOT / "tests" / "data" / "squad2" / "squad11-slice.json"  # the committed slice, not the full file
     runs, logs = {}, {}
     for name, more in (("plain", ["--no-torch-check"]), ("extra", ["--extra", str(extra)]),
                        ("resumed", ["--no-torch-check", "--max-steps", "3", "--work", str(tmp_path / "work-plain")])):

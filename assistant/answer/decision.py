@@ -1,7 +1,7 @@
 """A learned answer decision: one model says how likely an answer is right, and so whether to give it.
 
 Measured, not shipped: the answerer (extractive.py) still decides with its calibrated thresholds;
-scripts/fit_decision.py fits this decision on ``ExtractiveAnswerer.propose`` and measures it
+scripts/fit_decision.py fits this decision on ``proposal.propose`` and measures it
 (docs/evaluation.md, "A learned answer decision"). What it would do:
 
 The extractive answerer proposes an answer for every question: the sentence holding the reader's
