@@ -244,7 +244,7 @@ def train(args: argparse.Namespace, base: Path, tokenizer) -> tuple[float, int]:
           f"({answered} with the answer)", flush=True)
     for f in data:
         f["input_ids"] = f["ids"]  # LengthGroupedSampler reads the lengths from here
-    model = AutoModelForQuestionAnswering.from_pretrained(base, local_files_only=True)
+    model = AutoModelForQuestionAnswering.from_pretrained(args.init or base, local_files_only=True)
     bf16 = bf16_fast(args.device) and not args.fp32
     targs = TrainingArguments(
         output_dir=str(args.work / "trainer"), per_device_train_batch_size=args.batch_size,
@@ -431,6 +431,8 @@ def main() -> None:
     parser.add_argument("--save-steps", type=int, default=200, help="checkpoint interval (steps)")
     parser.add_argument("--max-length", type=int, default=144, help="max_seq_length in tokens")
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--init", type=Path, default=None,
+                        help="start from these torch weights (a previous run's WORK/torch) instead of the base model")
     parser.add_argument("--extra", type=Path, action="append", default=[],
                         help="more training windows, JSONL from scripts/reader_windows.py (repeatable)")
     parser.add_argument("--skip-train", action="store_true", help="re-export and re-measure work/torch")

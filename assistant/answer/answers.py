@@ -46,6 +46,15 @@ class ShortAnswerAt:
     end: int
 
 
+@dataclass(frozen=True)
+class TimelineEntry:
+    """One dated event of a story: when, the sentence that reports it, and its citation's number n."""
+
+    date: str  # ISO date: the publication date of the earliest report of the event
+    text: str
+    citation: int
+
+
 @dataclass
 class Answer:
     """What the assistant says, and why it can be trusted."""
@@ -62,6 +71,8 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
     short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
     short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
+    as_of: str = ""  # the date the answer holds at (ISO): the question's date, or the newest report's
+    timeline: list[TimelineEntry] = field(default_factory=list)  # "how did X develop?": oldest first
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI and the HTTP API."""
@@ -78,6 +89,8 @@ class Answer:
             "notes": list(self.notes),
             "short_answer": self.short_answer,
             "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
+            "as_of": self.as_of,
+            "timeline": [asdict(e) for e in self.timeline],
         }
 
 
