@@ -15,13 +15,17 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .access import Viewer, viewer_of
 from .answer import timeframe
 from .answer.conversation import better_supported
+from .answer.dated import answer_at, dated_passages
+from .answer.timeline import TIMELINE_PASSAGES, build_timeline, timeline_topic
+from .answer.when import AskedTime, asked_time
 from .answer.extractive import Answer, ExtractiveAnswerer
 from .answer.reader import reader_for
 from .config import Settings
@@ -156,11 +160,26 @@ class Assistant:
         vector = self.embedder.embed([standalone])[0]
         timings["embed"] = _ms(started)
         mark = time.perf_counter()
-        passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
+        asked = None if time_note or _dated_by_caller(filters) else self._asked(standalone, viewer)
+        story = timeline_topic(standalone)
+        if story is not None:
+            topic_vector = self.embedder.embed([story[0]])[0]
+            passages = self.retriever.search(story[0], TIMELINE_PASSAGES, filters, topic_vector, viewer,
+                                             candidates=2 * TIMELINE_PASSAGES)
+        elif asked is not None:  # the reports near the asked date are candidates too (dated.py)
+            search = lambda q, n, scope, v: self.retriever.search(q, n, _within(filters, scope), v, viewer)  # noqa: E731
+            passages = dated_passages(search, standalone, 3 * (k or self.settings.k), asked, vector)
+        else:
+            passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        if isinstance(self.answerer, ExtractiveAnswerer):
-            answer = self.answerer.answer(standalone, vector, passages, viewer)
+        if story is not None and isinstance(self.answerer, ExtractiveAnswerer):
+            answer = build_timeline(self.answerer, standalone, story[0], topic_vector, passages, story[1])
+        elif story is not None:  # a model's answerer keeps the extractive one it falls back to
+            answer = build_timeline(self.answerer.fallback, standalone, story[0], topic_vector, passages, story[1])
+        elif isinstance(self.answerer, ExtractiveAnswerer):
+            answer = (answer_at(self.answerer, standalone, vector, passages, asked, viewer) if asked is not None
+                      else self.answerer.answer(standalone, vector, passages, viewer))
         else:  # the model's draft streams as it is written; the checked answer comes with "done"
             for piece in self.answerer.stream(standalone, vector, passages, viewer):
                 if isinstance(piece, str):
@@ -219,6 +238,14 @@ class Assistant:
         assert best is not None
         return best.standalone_question
 
+    def _asked(self, question: str, viewer: Viewer) -> AskedTime | None:
+        """The time ``question`` asks about, the present read as the newest date ``viewer`` may see."""
+        asked = asked_time(question)
+        if asked is None or not asked.present:
+            return asked
+        newest = self._newest_published(viewer)
+        return asked.at(date.fromisoformat(newest[:10])) if newest else None
+
     def _newest_published(self, viewer: Viewer) -> str:
         """The newest publication date among the articles ``viewer`` may read: what “last week” is
         relative to (a restricted article's date would say that it exists)."""
@@ -236,6 +263,15 @@ class Assistant:
                 f"the question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}"
             )
         return cleaned
+
+
+def _dated_by_caller(filters: Filters | None) -> bool:
+    return bool(filters and (filters.published_after or filters.published_before))
+
+
+def _within(filters: Filters | None, scope: Filters) -> Filters:
+    """``scope``'s dates with the caller's source filter."""
+    return replace(scope, source=filters.source) if filters and filters.source else scope
 
 
 def _ms(since: float) -> float:

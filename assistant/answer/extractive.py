@@ -34,6 +34,7 @@ from .defaults import asks_default, lift_defaults, states_default
 from .names import question_names, unmatched_names
 from .reasons import with_reason
 from .terms import terms as _terms
+from .when import spelled
 
 if TYPE_CHECKING:
     import numpy as np
@@ -89,9 +90,10 @@ class ExtractiveAnswerer:
         self._cache: OrderedDict[tuple[str, int], np.ndarray] = OrderedDict()  # chunk ids carry the content hash
         self._lock = threading.Lock()
 
-    def score(self, question: str, vector: np.ndarray, passages: list[Passage]) -> list[tuple[float, _Candidate]]:
-        """Every candidate sentence with its score, best first."""
-        candidates = _candidates(passages, self.max_candidates, quotable_kinds(question))
+    def score(self, question: str, vector: np.ndarray, passages: list[Passage],
+              limit: int | None = None) -> list[tuple[float, _Candidate]]:
+        """Every candidate sentence (the first ``limit``, default ``max_candidates``) with its score, best first."""
+        candidates = _candidates(passages, limit or self.max_candidates, quotable_kinds(question))
         wants = _wants(question)
         if not candidates:
             return []
@@ -181,7 +183,8 @@ class ExtractiveAnswerer:
     def unmatched_names(self, question: str, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> list[str]:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
         except names the corpus is about (``LexicalIndex.is_common``, counting what ``viewer`` may read)."""
-        texts = (f"{p.chunk.title}\n{p.chunk.text}" for p in passages)
+        # A news report gives its year as its date: "... in 2019?" is answered by a report of 2019.
+        texts = (f"{p.chunk.title}\n{p.chunk.text}\n{spelled(p.chunk.published)}" for p in passages)
         lexical, store = self.lexical, self.store
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name, viewer)
         return unmatched_names(question, texts, common)

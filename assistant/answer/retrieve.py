@@ -72,14 +72,16 @@ class Retriever:
         self.rrf_k = rrf_k
 
     def search(self, question: str, k: int, filters: Filters | None = None,
-               vector: np.ndarray | None = None, viewer: Viewer = ANONYMOUS) -> list[Passage]:
-        """The ``k`` best passages for ``question`` that ``viewer`` may read, best first, without duplicates."""
+               vector: np.ndarray | None = None, viewer: Viewer = ANONYMOUS, candidates: int | None = None) -> list[Passage]:
+        """The ``k`` best passages for ``question`` that ``viewer`` may read, best first, without
+        duplicates; ``candidates`` per retriever (default: the setting) before fusion."""
+        n = max(candidates or self.candidates, 1)
         filters = filters or Filters()
         after, before = filters.bounds()
         if vector is None:
             vector = self.embedder.embed([question])[0]
-        dense = self._dense(vector, filters.source, after, before, viewer)
-        lexical = self.lexical.search(self.store, question, self.candidates, filters.source, after, before, viewer)
+        dense = self._dense(vector, filters.source, after, before, viewer, n)
+        lexical = self.lexical.search(self.store, question, n, filters.source, after, before, viewer)
         fused = fuse([dense, lexical], self.rrf_k)
         best = [chunk_id for chunk_id, _ in fused[: k * 2]]
         chunks = self.store.get_chunks(best)
@@ -98,27 +100,28 @@ class Retriever:
 
 
     def _dense(self, vector: np.ndarray, source: str | None, after: int | None, before: int | None,
-               viewer: Viewer) -> list[tuple[str, float]]:
-        """The nearest ``candidates`` chunks the filters let through and ``viewer`` may read.
+               viewer: Viewer, n_candidates: int | None = None) -> list[tuple[str, float]]:
+        """The nearest ``n_candidates`` (default: the setting) chunks the filters let through and ``viewer`` may read.
 
         Chroma's metadata filter costs 30 to 80 ms a query at 10k chunks where the query alone
         costs 1 ms (docs/benchmarks.md, "Access labels"). So without a source or date filter the
         nearest ``OVERFETCH`` times as many are fetched unfiltered and the ones ``viewer`` may not
         read are dropped, by the labels the lexical index holds for each chunk id; the first
-        ``candidates`` left are exactly what a filtered query ranks first. When fewer are left, or
+        ``n_candidates`` left are exactly what a filtered query ranks first. When fewer are left, or
         an id is newer than the lexical index, Chroma filters after all (the same result, slower).
         """
+        n_candidates = n_candidates or self.candidates
         where = where_filter(source, after, before)
         if viewer.reads_all:
-            return self.store.dense_search(vector, self.candidates, where)
+            return self.store.dense_search(vector, n_candidates, where)
         if where is None:
-            n = self.candidates * OVERFETCH if self.lexical.labels_anything(self.store) else self.candidates
+            n = n_candidates * OVERFETCH if self.lexical.labels_anything(self.store) else n_candidates
             found = self.store.dense_search(vector, n, None)
             verdicts = self.lexical.readable_ids(self.store, [i for i, _ in found], viewer)
             kept = [pair for pair, ok in zip(found, verdicts) if ok]
-            if None not in verdicts and (len(kept) >= self.candidates or len(found) < n):
-                return kept[: self.candidates]
-        return self.store.dense_search(vector, self.candidates, where_filter(source, after, before, viewer))
+            if None not in verdicts and (len(kept) >= n_candidates or len(found) < n):
+                return kept[: n_candidates]
+        return self.store.dense_search(vector, n_candidates, where_filter(source, after, before, viewer))
 
 
 def fuse(rankings: list[list[tuple[str, float]]], rrf_k: int = 60) -> list[tuple[str, float]]:

@@ -1,0 +1,151 @@
+"""Answers that hold at a date: the value at the asked time, and what it was before.
+
+Reports of one story say different things at different dates: a rate is raised, then cut; a toll
+is revised. For a question that names a time ("in March 2008", "as of 1 May 2020") or asks about
+the present ("current", "latest", "still"), relevance alone would quote whichever report reads
+closest to the question, often one from the wrong year. So here:
+
+1. The sentences that answer about equally well (within ``TIME_MARGIN`` of the best, the same
+   rule as quoting several sentences) are taken as reports of the same thing.
+2. Of their articles, the newest published on or before the asked date answers; the answer says
+   the date it holds at (``Answer.as_of``).
+3. Older articles are read in turn, newest first: while they state the same value, the value
+   held since the oldest of them; the first that states another is what it was before. The
+   answer's first claim is the value at the date; then "It changed: X since <date> [2]; Y before [3]".
+
+A value is the reader's short answer, else the numbers and dates of the quoted sentence, else its
+words. No language model is needed; with one, the prompt shows each passage's date (prompt.py).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import TYPE_CHECKING
+
+from .answers import Answer, Citation
+from .when import AskedTime, spelled
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..access import Viewer
+    from .extractive import ExtractiveAnswerer
+    from .retrieve import Passage
+
+TIME_MARGIN = 0.1  # score below the best sentence within which reports count as saying the same thing
+MAX_OLDER = 12  # older reports read to find when the value started and what it was before
+_VALUE = re.compile(r"\d+(?:[-/.,]\d+)*(?:\s*(?:percent|%))?|\b(?:January|February|March|April|May|June|July|"
+                    r"August|September|October|November|December)\b", re.I)
+
+
+def answer_at(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, passages: list[Passage],
+              asked: AskedTime, viewer: Viewer) -> Answer:
+    """The answer that held at ``asked.end`` (see the module docstring); the plain answer when the
+    passages carry no dates before it."""
+    reports = _reports(answerer, question, vector, passages, asked.end)
+    if not reports:
+        return answerer.answer(question, vector, passages, viewer)
+    by_article: dict[str, list[Passage]] = {}
+    for p in passages:
+        by_article.setdefault(p.chunk.article_id, []).append(p)
+    first: Answer | None = None
+    for at, article_id in enumerate(reports):
+        first = answerer.answer(question, vector, by_article[article_id], viewer)
+        if not first.abstained:
+            break
+    if first is None or first.abstained:
+        return answerer.answer(question, vector, passages, viewer)
+    first.as_of = asked.end.isoformat() if asked.end and not asked.present else first.citations[0].published[:10]
+    value, since, before = _value(first), first.citations[0], None
+    for article_id in reports[at + 1 : at + 1 + MAX_OLDER]:
+        older = answerer.answer(question, vector, by_article[article_id], viewer)
+        if older.abstained:
+            continue
+        if _value(older) != value:
+            before = older
+            break
+        since = older.citations[0]
+    _say_when(first, asked, since, before)
+    return first
+
+
+def _reports(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, passages: list[Passage],
+             end: date | None) -> list[str]:
+    """Ids of the articles whose best sentence answers about as well as the best one, newest first,
+    published on or before ``end``."""
+    scored = answerer.score(question, vector, passages, limit=8 * len(passages))
+    if not scored:
+        return []
+    floor = max(answerer.abstain_below, scored[0][0] - TIME_MARGIN)
+    newest: dict[str, str] = {}
+    for score, cand in scored:
+        chunk = cand.passage.chunk
+        published = chunk.published[:10]
+        if score >= floor and published and (end is None or published <= end.isoformat()):
+            newest[chunk.article_id] = published
+    return sorted(newest, key=lambda a: newest[a], reverse=True)
+
+
+def _value(answer: Answer) -> str:
+    """What an answer states, to compare across dates: its short answer, else its first quote's figures."""
+    if answer.short_answer:
+        return _normal(answer.short_answer)
+    quote = answer.citations[0].quote
+    figures = _VALUE.findall(quote)
+    return " ".join(_normal(f) for f in figures) if figures else _normal(quote)
+
+
+def _normal(text: str) -> str:
+    return " ".join(re.sub(r"[^\w%./-]+", " ", text.lower()).split())
+
+
+def _say_when(answer: Answer, asked: AskedTime, since: Citation, before: Answer | None) -> None:
+    """Adds the dates to ``answer``: "as of", and "It changed: X since <date> [n]; Y before [m]"."""
+    held_at = spelled(answer.as_of)
+    lead = (f"As of {held_at} (the newest report that answers):" if asked.present
+            else f"As of {held_at} (asked: {asked.phrase}; the latest report by then is of "
+                 f"{spelled(answer.citations[0].published)}):")
+    answer.text = f"{lead} {answer.text}"
+    if before is None:
+        return
+    first = answer.citations[0]
+    shown = answer.short_answer or first.quote
+    then = before.short_answer or before.citations[0].quote
+    start_n = _cite(answer, since) if since.article_id != first.article_id else first.n
+    before_n = _cite(answer, before.citations[0])
+    answer.text += (f" It changed: {shown} since {spelled(since.published)} [{start_n}]; "
+                    f"{then} before [{before_n}].")
+    answer.notes.append(f"The answer changed over time: {then} before {spelled(since.published)}, {shown} since.")
+
+
+def _cite(answer: Answer, citation: Citation) -> int:
+    """Appends ``citation`` to the answer's citations under the next number; returns that number."""
+    from dataclasses import replace
+
+    n = len(answer.citations) + 1
+    answer.citations.append(replace(citation, n=n))
+    return n
+
+
+def dated_passages(search, question: str, k: int, asked: AskedTime, vector: np.ndarray) -> list[Passage]:  # noqa: ANN001
+    """Passages for a dated question: those of the asked period, of the year before its end, and
+    of all time (``search(question, k, filters, vector)`` is the retriever's, filters bound by date),
+    each chunk once. Relevance alone would rank a report of any year first; here the reports near
+    the asked date are among the candidates, for ``answer_at`` to choose by date."""
+    from datetime import timedelta
+
+    from .retrieve import Filters
+
+    scopes = [Filters()]
+    if asked.end is not None:
+        before = asked.end.isoformat()
+        scopes[:0] = [Filters(published_after=(asked.end - timedelta(days=400)).isoformat(), published_before=before),
+                      Filters(published_before=before)]
+        if asked.start is not None and asked.start < asked.end:
+            scopes.insert(0, Filters(published_after=asked.start.isoformat(), published_before=before))
+    out: dict[str, Passage] = {}
+    for scope in scopes:
+        for passage in search(question, k, scope, vector):
+            out.setdefault(passage.chunk.id, passage)
+    return list(out.values())
