@@ -1,7 +1,8 @@
 """The ``assistant`` command: a thin adapter over :class:`assistant.Assistant`.
 
 Errors become one line on stderr and a non-zero exit code: 1 for an error, 2 for bad usage,
-3 when an ingest partly failed (some files could not be read; the others were ingested).
+3 when an ingest partly failed (some files or feeds could not be read; the others were ingested;
+for ``watch``, when a feed failed in its last round).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -39,9 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="add or update articles (default: the corpus)")
-    ingest.add_argument("paths", nargs="*", type=Path)
+    ingest.add_argument("paths", nargs="*", metavar="FILE_DIR_OR_FEED_URL",
+                        help="files, directories, RSS or Atom feed files, and feed URLs (http:// or https://)")
     ingest.add_argument("--sync", action="store_true", help="remove articles whose files are gone")
     ingest.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    watch = commands.add_parser("watch", help="ingest what is new in RSS or Atom feeds, every --interval seconds")
+    watch.add_argument("feeds", nargs="+", metavar="FEED", help="a feed URL (http:// or https://) or a feed file")
+    watch.add_argument("--interval", type=_seconds, default=900.0, metavar="SECONDS",
+                       help="seconds from the start of one round to the next (default: 900)")
+    rounds = watch.add_mutually_exclusive_group()
+    rounds.add_argument("--rounds", type=_positive, metavar="N", help="stop after N rounds (default: until Ctrl-C)")
+    rounds.add_argument("--once", action="store_const", const=1, dest="rounds", help="one round, then stop")
 
     ask = commands.add_parser("ask", help="answer a question; without one, read questions from stdin")
     ask.add_argument("question", nargs="?")
@@ -78,6 +89,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(value: str) -> float:
+    seconds = float(value)
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a positive number of seconds")
+    return seconds
+
+
+def _positive(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a positive integer")
+    return int(value)
+
+
 def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout: TextIO | None = None) -> int:
     args = build_parser().parse_args(argv)
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
@@ -88,7 +112,7 @@ def main(argv: Sequence[str] | None = None, stdin: TextIO | None = None, stdout:
         )
         if args.verbose and logging.getLevelName(settings.log_level.upper()) > logging.INFO:
             settings = settings.replace(log_level="INFO")
-        if args.command == "ask":  # a one-shot answer shows no bar, even when it builds the index first
+        if args.command in ("ask", "watch"):  # a one-shot answer, one line per round: no bar
             settings = settings.replace(progress=False)
         if args.command == "serve":
             settings = for_server(settings)
@@ -116,6 +140,30 @@ def _ingest(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: 
     else:
         _print_report(report, out)
     return EXIT_PARTLY_FAILED if report.partly_failed else 0
+
+
+def _watch(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
+    """One line per round; Ctrl-C stops it between or during rounds (an interrupted ingest is
+    repaired by the next one: the index's commit markers)."""
+    report, done = None, 0
+    try:
+        for done, report in enumerate(assistant.watch(args.feeds, args.interval, args.rounds), start=1):
+            print(_round_line(done, report), file=out, flush=True)
+    except KeyboardInterrupt:
+        print(f"stopped after {done} round{'s' * (done != 1)}", file=out, flush=True)
+        return 0
+    return EXIT_PARTLY_FAILED if report is not None and report.partly_failed else 0
+
+
+def _round_line(number: int, report: IngestReport) -> str:
+    """E.g. ``2024-05-02 08:15:00 round 2: 1 added, ... (3 chunks in 0.4 s); added: Port strike ends;
+    failed: https://news.example/rss: cannot fetch the feed: the server answered 500 ...``"""
+    parts = [f"{time.strftime('%Y-%m-%d %H:%M:%S')} round {number}: {report.summary()}"]
+    for label, entries in (("added", report.added), ("updated", report.updated)):
+        if entries:
+            parts.append(f"{label}: " + " | ".join(entry.title for entry in entries))
+    parts += [f"failed: {entry.reason}" for entry in report.failed]
+    return "; ".join(parts)
 
 
 def _print_report(report: IngestReport, out: TextIO) -> None:
@@ -222,7 +270,7 @@ def _serve(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: T
     return 0
 
 
-_COMMANDS = {"ingest": _ingest, "ask": _ask, "articles": _articles, "delete": _delete, "serve": _serve}
+_COMMANDS = {"ingest": _ingest, "watch": _watch, "ask": _ask, "articles": _articles, "delete": _delete, "serve": _serve}
 
 
 if __name__ == "__main__":

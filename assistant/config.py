@@ -79,6 +79,9 @@ class Settings:
     )
     near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted; for JSONL, the largest line (a JSONL file streams, of any size).")
+    feed_timeout_s: float = _setting(
+        30.0, "Seconds a feed URL may take to answer and send the whole feed (assistant ingest URL, assistant watch)."
+    )
     max_question_chars: int = _setting(2000, "Longest question accepted.")
     progress: bool = _setting(True, "Show a progress bar on long ingests (on a terminal; never for ask).")
     log_level: str = _setting(
@@ -161,6 +164,8 @@ class Settings:
             )
         if self.reader not in ("shipped", "off") and not Path(self.reader).expanduser().is_dir():
             raise ConfigError(f"reader={self.reader!r}: expected 'shipped', 'off' or a directory holding a reader model")
+        if not self.feed_timeout_s > 0:
+            raise ConfigError(f"feed_timeout_s={self.feed_timeout_s!r}: must be a positive number of seconds")
         if self.log_level.upper() not in LOG_LEVELS:
             raise ConfigError(f"log_level={self.log_level!r}: expected one of {', '.join(LOG_LEVELS)}")
         _check_web(self)

@@ -11,7 +11,12 @@
   longer; pages that share a template (two reference pages of one manual) are not. Only articles
   with the same access labels are compared: a public copy of a restricted story is indexed
   beside it, and neither replaces the other, so no reader gets a version they may not read.
-* ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone).
+* ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone). A feed is a
+  window onto its newest entries, so an entry that drops out of a feed file stays indexed (it
+  goes when the file does), and what came from a feed URL is never removed by a sync.
+* Feed URLs are fetched before the ingest takes its lock, so a slow server holds no other ingest up;
+  a feed that is down, cut short or not a feed is one failed line, and its entries already
+  indexed stay as they are.
 * One ingest at a time per index (a file lock); leftovers of an interrupted ingest are removed
   before anything else, so a crash is repaired by running the ingest again.
 * Every bad file or line is reported with its reason; the good ones are ingested regardless.
@@ -27,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..ingest.articles import Article, find_files, marks_up_headings, stream_file
+from ..ingest.feeds import feed_key, fetch_feed, is_feed_file, is_feed_url, read_feed
 from ..ingest.chunking import Chunk, chunk_text, sentences_to_embed
 from .shingles import shingle_containment, shingle_overlap
 from ..config import UPLOAD_DIR
@@ -133,24 +139,29 @@ class Ingester:
 
     def ingest(
         self,
-        paths: Iterable[Path],
+        paths: Iterable[Path | str],
         sync: bool = False,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> IngestReport:
-        """Ingest files and directories; see the module docstring for the rules."""
+        """Ingest files, directories and feed URLs (``http://`` or ``https://`` strings); see the
+        module docstring for the rules."""
         from filelock import FileLock, Timeout
 
+        targets = list(paths)
+        urls = list(dict.fromkeys(feed_key(t) for t in targets if is_feed_url(t)))
+        fetched = [self._fetch(url) for url in urls]
         lock_dir = self.settings.index_dir
         lock_dir.mkdir(parents=True, exist_ok=True)
         try:
             with FileLock(str(lock_dir / ".ingest.lock"), timeout=0):
-                return self._ingest(list(paths), sync, on_progress)
+                return self._ingest([Path(t) for t in targets if not is_feed_url(t)], sync, on_progress, fetched)
         except Timeout:
             raise IngestLocked(
                 f"another ingest is running on {lock_dir}; wait for it to finish and try again"
             ) from None
 
-    def _ingest(self, paths: list[Path], sync: bool, on_progress: Callable | None) -> IngestReport:
+    def _ingest(self, paths: list[Path], sync: bool, on_progress: Callable | None,
+                fetched: list[list[Article | LoadError] | LoadError] = ()) -> IngestReport:
         started = time.perf_counter()
         report = IngestReport()
         orphans = self.store.orphan_chunk_ids()
@@ -168,12 +179,7 @@ class Ingester:
             counted = 0
             for article in self._load(path, report, loaded_files):
                 seen.add(article.id)
-                pending = self._plan(article, existing, report)
-                if pending:
-                    batch.append(pending)
-                if sum(len(p.chunks) for p in batch) >= 4 * self.settings.embedding_batch_size:
-                    self._flush(batch, report)
-                    batch = []
+                batch = self._add(article, existing, report, batch)
                 if bar is not None:  # about the article's share of its file (a JSONL line)
                     step = min(len(article.text) + len(article.title), size - counted)
                     bar.update(step)
@@ -182,6 +188,10 @@ class Ingester:
                 bar.update(size - counted)
             if on_progress:
                 on_progress(done, len(files))
+        for items in fetched:  # feed URLs, read before the lock was taken
+            for article in self._take(items, report):
+                seen.add(article.id)
+                batch = self._add(article, existing, report, batch)
         self._flush(batch, report)
         if bar is not None:
             bar.close()
@@ -201,20 +211,45 @@ class Ingester:
         return tqdm(total=total, desc="ingest", unit="B", unit_scale=True, disable=None)
 
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
-        """The file's articles as they are read (a JSONL file streams); its errors go to the report."""
+        """The file's articles as they are read (a JSONL file streams); its errors go to the report.
+        A feed file's entries do not count as loaded for a sync: one that drops out stays indexed."""
         try:
             uploaded = path.resolve().is_relative_to(self._uploads)
             items = stream_file(path, root=self.settings.corpus_dir, max_bytes=self.settings.max_file_bytes,
                                 page_urls=() if uploaded else self._url_map,  # an upload has no page
                                 access_map=self._access_map)
-            for item in items:
-                if isinstance(item, LoadError):
-                    report.failed.append(Entry(title="", key=item.path, reason=str(item)))
-                else:
-                    loaded_files.add(item.key.split("#")[0])
-                    yield item
+            loaded = loaded_files if not is_feed_file(path) else set()
+            for item in self._take(items, report):
+                loaded.add(item.key.split("#")[0])
+                yield item
         except LoadError as exc:
             report.failed.append(Entry(title="", key=exc.path, reason=str(exc)))
+
+    def _fetch(self, url: str) -> list[Article | LoadError] | LoadError:
+        """The feed at ``url``, read whole (or the LoadError that says why it cannot be used)."""
+        try:
+            data = fetch_feed(url, self.settings.feed_timeout_s, self.settings.max_file_bytes)
+            return read_feed(data, url, url)
+        except LoadError as exc:
+            return exc
+
+    @staticmethod
+    def _take(items: Iterable[Article | LoadError] | LoadError, report: IngestReport) -> Iterator[Article]:
+        """The articles of ``items``; each LoadError (or ``items`` itself being one) goes to the report."""
+        for item in [items] if isinstance(items, LoadError) else items:
+            if isinstance(item, LoadError):
+                report.failed.append(Entry(title="", key=item.path, reason=str(item)))
+            else:
+                yield item
+
+    def _add(self, article: Article, existing: dict, report: IngestReport, batch: list[_Pending]) -> list[_Pending]:
+        """The batch with the article planned into it; embedded and stored once it is big enough."""
+        if pending := self._plan(article, existing, report):
+            batch.append(pending)
+        if sum(len(p.chunks) for p in batch) >= 4 * self.settings.embedding_batch_size:
+            self._flush(batch, report)
+            return []
+        return batch
 
     def _plan(self, article: Article, existing: dict, report: IngestReport) -> _Pending | None:
         body = body_hash(article, self.settings)
@@ -292,6 +327,8 @@ class Ingester:
             if record.id in seen:
                 continue
             file_key = record.key.split("#")[0]
+            if is_feed_url(file_key):  # a feed URL: no file to be gone, and a feed that is down is not gone
+                continue
             path = Path(file_key)
             path = path if path.is_absolute() else self.settings.corpus_dir / path
             if not path.exists() or file_key in loaded_files:

@@ -5,7 +5,8 @@ Loaders turn one file into one or more :class:`Article` objects (a ``.jsonl`` fi
 many). Each loader keeps the text exactly as the reader should see it, because citations
 are character offsets into ``Article.text``. This module owns finding files, dispatching on
 their suffix and JSONL (many articles and per-line errors from one file);
-the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.ingest.formats`.
+the one-article-per-file loaders (text, Markdown, HTML, PDF) live in :mod:`assistant.ingest.formats`,
+RSS and Atom feeds (many articles from one file, recognised by content too) in :mod:`assistant.ingest.feeds`.
 
 Dates are only ever taken from what the article itself says (front matter, HTML metadata,
 a JSONL field), never from file times or guessed from the body: a wrong date is worse than
@@ -28,13 +29,14 @@ from urllib.parse import quote
 from ..access import combine, folder_groups, normalize_groups
 from .dates import normalize_date, timestamp  # noqa: F401 - re-exported
 from .document import Article, article_id, decode_text  # noqa: F401 - re-exported
-from . import formats
+from . import feeds, formats
 from ..errors import LoadError
 
 log = logging.getLogger(__name__)
 
 HTML_SUFFIXES = (".html", ".htm")  # loaded as web pages, whose headings are marked up
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", *HTML_SUFFIXES, ".pdf", ".jsonl")
+# A feed with another name (feed.xml, a file without suffix) is recognised by its content.
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", *HTML_SUFFIXES, ".pdf", ".jsonl", *feeds.FEED_SUFFIXES)
 
 
 @dataclass
@@ -65,7 +67,7 @@ def find_files(paths: Iterable[Path]) -> tuple[list[Path], list[LoadError]]:
             errors.append(LoadError(str(path), "no such file or directory"))
             continue
         for file in candidates:
-            if file.suffix.lower() not in SUPPORTED_SUFFIXES:
+            if file.suffix.lower() not in SUPPORTED_SUFFIXES and not feeds.is_feed_file(file):
                 errors.append(LoadError(str(file), _unsupported(file.suffix)))
             elif file.resolve() not in seen:
                 seen.add(file.resolve())
@@ -102,6 +104,10 @@ def stream_file(path: Path, root: Path | None = None, max_bytes: int = 20_000_00
     path = Path(path)
     folder = folder_groups(path, access_map) if access_map else ()
     label, suffix = str(path), path.suffix.lower()
+    if suffix in feeds.FEED_SUFFIXES or (suffix not in SUPPORTED_SUFFIXES and feeds.is_feed_file(path)):
+        for item in feeds.read_feed(_read_bytes(path, max_bytes), _key(path, root), label):
+            yield _labelled(item, folder, label) if folder and isinstance(item, Article) else item
+        return
     if suffix not in SUPPORTED_SUFFIXES:
         raise LoadError(label, _unsupported(path.suffix))
     key = _key(path, root)
