@@ -56,10 +56,11 @@ CSS = """
 #chat a.cite { text-decoration: none; font-weight: 600; }
 #chat .as-of { font-size: 0.85em; font-weight: 600; color: #59636e; margin-bottom: 4px; }
 #chat .dated-sources { font-size: 0.85em; color: #59636e; margin-top: 6px; }
-#chat ol.timeline { list-style: none; margin: 4px 0 10px 6px; padding: 0 0 0 16px; border-left: 2px solid #d1d9e0; }
+#chat ol.timeline { list-style: none; margin: 4px 0 12px 8px; padding: 0 0 0 18px; border-left: 2px solid #8c959f; }
 #chat ol.timeline li { position: relative; margin: 0 0 10px; padding: 0; }
-#chat ol.timeline li::before { content: ""; position: absolute; left: -23px; top: 0.3em; width: 8px; height: 8px;
-  border-radius: 50%; background: #0969da; border: 2px solid #ffffff; }
+#chat ol.timeline li:last-child { margin-bottom: 0; }
+#chat ol.timeline li::before { content: ""; position: absolute; left: -25px; top: 0.25em; width: 12px; height: 12px;
+  box-sizing: border-box; border-radius: 50%; background: #0969da; border: 2px solid #ffffff; }
 #chat ol.timeline time { display: block; font-size: 0.85em; font-weight: 600; color: #59636e; }
 #sources details.source { margin: 6px 0; padding: 4px 8px; border: 1px solid #d1d9e0; border-radius: 6px; }
 #sources details.source.flash { outline: 2px solid #0969da; }
