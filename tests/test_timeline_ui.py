@@ -31,6 +31,10 @@ SHOW_FROM_THE_TOP = """e => {
     }
     if (box) box.scrollTop -= 36;
 }"""
+SHOWN_FROM_THE_TOP = """e => {
+    const top = e.getBoundingClientRect().top, chat = document.querySelector("#chat").getBoundingClientRect();
+    return top > chat.top + 20 && top < chat.top + 80;
+}"""
 HOSTILE = "Reported <img src=x onerror=\"window.__pwned='img'\"> <script>window.__pwned='script'</script> & more"
 
 
@@ -86,8 +90,11 @@ def test_the_chat_draws_the_timeline_and_its_links_open_the_sources(page, story_
     assert source.evaluate("e => e.open") is True
     assert "found Novichok in Navalny's blood" in source.locator("mark").inner_text()
     assert "5 September 2020" in source.locator(".meta").inner_text()
-    page.locator("#chat .as-of").last.evaluate(SHOW_FROM_THE_TOP)
-    page.wait_for_timeout(300)  # the chat settles where it was scrolled
+    page.wait_for_timeout(500)  # the chat's own scrolling to the newest message ends first
+    as_of = page.locator("#chat .as-of").last
+    as_of.evaluate(SHOW_FROM_THE_TOP)
+    page.wait_for_timeout(100)
+    assert as_of.evaluate(SHOWN_FROM_THE_TOP), "the screenshot would not show the answer's top"
     images = ROOT / "docs" / "images"
     images.mkdir(exist_ok=True)
     page.screenshot(path=str(images / "timeline.png"))  # shown in the README
