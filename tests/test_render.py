@@ -82,6 +82,15 @@ def test_as_of_is_shown_above_the_answer() -> None:
                                        "citations": [FED], "as_of": ""}, 0)
 
 
+def test_notes_are_shown_under_the_answer_as_text() -> None:
+    change = "The rate changed: 3 percent on 30 January 2008, 2.25 percent on 18 March 2008 <b>[1]</b>."
+    html = answer_html({"question": "q", "answer": "Lowered. [1]", "abstained": False, "citations": [FED],
+                        "notes": [change, "Lowered."]}, 0)
+    assert html.count('class="answer-note"') == 1  # a note the answer already says is not repeated
+    assert '<div class="answer-note">The rate changed: 3 percent on 30 January 2008, 2.25 percent on 18 March ' \
+           '2008 &lt;b&gt;[1]&lt;/b&gt;.</div><div class="dated-sources">' in html
+
+
 def test_timeline_is_an_ordered_list_of_dated_entries_linking_their_sources() -> None:
     html = answer_html({"question": "How did it develop?", "answer": "Airlifted. [1] Poisoned. [2]",
                         "abstained": False, "citations": NAVALNY, "timeline": TIMELINE, "as_of": "2020-09-05"}, turn=3)

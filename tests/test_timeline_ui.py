@@ -35,6 +35,8 @@ SHOWN_FROM_THE_TOP = """e => {
     const top = e.getBoundingClientRect().top, chat = document.querySelector("#chat").getBoundingClientRect();
     return top > chat.top + 20 && top < chat.top + 80;
 }"""
+CHANGE = ("The finding changed: on 22 August 2020 the hospital in Omsk found no poison; on 5 September 2020 "
+          "Germany said a military laboratory had found Novichok.")
 HOSTILE = "Reported <img src=x onerror=\"window.__pwned='img'\"> <script>window.__pwned='script'</script> & more"
 
 
@@ -104,6 +106,7 @@ def test_the_embedded_chat_shows_the_same_dates_and_timeline_as_text(page, story
     url, assistant = story_app
     answer = timeline_answer(assistant)
     answer.timeline.append(TimelineEntry("2020-09-05", HOSTILE, 4))  # article text is text, here too
+    answer.notes.append(CHANGE)
     monkeypatch.setattr(assistant, "stream", answering(answer))
     page.goto(f"{url}/embed")
     page.locator("#question").fill(TIMELINE_QUESTION)
@@ -117,6 +120,7 @@ def test_the_embedded_chat_shows_the_same_dates_and_timeline_as_text(page, story
                                                           "5 September 2020", "5 September 2020"]
     assert timeline.locator(".event").all_inner_texts() == [*(q for _, q in QUOTES), HOSTILE]
     assert timeline.locator("li time").first.get_attribute("datetime") == "2020-08-22"
+    assert bot.locator(".answer-note").inner_text() == CHANGE
     assert bot.locator(".dated-source").all_inner_texts() == [
         "[1] 22 August 2020 · Wikinews", "[2] 22 August 2020 · Wikinews",
         "[3] 5 September 2020 · Wikinews", "[4] 5 September 2020 · Wikinews"]

@@ -10,7 +10,8 @@ the sources panel holding the title, source, date, link and the passage with the
 marked. URLs become links only when they are http(s), so a ``javascript:`` URL stays text.
 
 Time is shown where the reader needs it: "As of 18 March 2008" above an answer that holds at a
-date, a line "[1] 18 March 2008 · Federal Reserve" under the quotes for each citation, and, for a
+date, its notes (e.g. "The rate changed: ...") under it, a line "[1] 18 March 2008 · Federal
+Reserve" under the quotes for each citation, and, for a
 "how did X develop?" question, the timeline as an ``<ol class="timeline">`` (date, sentence, ``[n]``),
 oldest first. Dates are written by :func:`~assistant.ingest.dates.human_date`, as the CLI writes them.
 """
@@ -42,7 +43,9 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         numbers = {c["n"] for c in citations}
         css = "answer streaming" if streaming else "answer"  # streaming: text so far, no sources yet
         body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
-        body = timeline_html(answer.get("timeline", []), turn, numbers) + body + dated_sources_html(citations)
+        notes = "".join(f'<div class="answer-note">{html.escape(note)}</div>'
+                        for note in answer.get("notes", []) if note not in answer.get("answer", ""))
+        body = timeline_html(answer.get("timeline", []), turn, numbers) + body + notes + dated_sources_html(citations)
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
     if answer.get("as_of"):

@@ -55,6 +55,7 @@ CSS = """
 #chat .understood { font-size: 0.85em; color: #59636e; margin-top: 4px; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
 #chat .as-of { font-size: 0.85em; font-weight: 600; color: #59636e; margin-bottom: 4px; }
+#chat .answer-note { font-size: 0.9em; margin-top: 4px; }
 #chat .dated-sources { font-size: 0.85em; color: #59636e; margin-top: 6px; }
 #chat ol.timeline { list-style: none; margin: 4px 0 12px 8px; padding: 0 0 0 18px; border-left: 2px solid #8c959f; }
 #chat ol.timeline li { position: relative; margin: 0 0 10px; padding: 0; }

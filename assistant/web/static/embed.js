@@ -177,6 +177,9 @@
 
   function finish(bubble, answer, numbers, t) {
     renderAnswer(bubble, answer.answer, numbers, t);
+    for (const note of answer.notes || []) {
+      if (!answer.answer.includes(note)) bubble.appendChild(el("span", "answer-note", note));
+    }
     const citations = answer.citations || [];
     if (!answer.abstained && citations.length) {
       bubble.appendChild(renderDatedSources(citations));
