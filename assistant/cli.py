@@ -20,6 +20,7 @@ from .config import Settings, for_server
 from .console import configure
 from .errors import AssistantError
 from .answer.extractive import CHECKED_HEADING, ExtractiveAnswerer
+from .ingest.dates import human_date
 
 if TYPE_CHECKING:
     from .answer.extractive import Answer
@@ -224,20 +225,40 @@ def _print_streamed(assistant: Assistant, question: str, k: int | None, filters:
 
 
 def _readable(answer: Answer, with_text: bool = True) -> str:
-    lines = [answer.text] if with_text else []
-    if answer.short_answer and with_text:
-        lines[:0] = [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it
-    lines += [f"(note: {note})" for note in answer.notes if note not in answer.text]
+    """The answer as the terminal shows it: understood as, as of, the short answer, the timeline,
+    the quotes, notes, then the numbered sources with their dates.
+
+    A timeline reads as ``2020-08-22  Russian opposition leader ... [1]``, one line per entry,
+    oldest first: ISO dates, so that the column lines up; elsewhere dates are in words."""
+    lines = []
     if answer.standalone_question and answer.standalone_question != answer.question:
-        lines.insert(0, f"Understood as: {answer.standalone_question}")
+        lines.append(f"Understood as: {answer.standalone_question}")
+    if answer.as_of:
+        lines += [f"As of {human_date(answer.as_of)}", ""]
+    if answer.short_answer and with_text:
+        lines += [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it
+    if answer.timeline:
+        lines += [*_timeline_lines(answer), ""]
+    if with_text:
+        lines.append(answer.text)
+    lines += [f"(note: {note})" for note in answer.notes if note not in answer.text]
     if answer.citations:
         lines.append("")
         lines.append("Sources:")
     for c in answer.citations:
-        where = ", ".join(x for x in (c.source, c.published, c.link) if x)  # the link opens at the quote
+        where = ", ".join(x for x in (c.source, human_date(c.published), c.link) if x)  # the link opens at the quote
         lines.append(f"[{c.n}] {c.title}" + (f" ({where})" if where else ""))
         lines.append(f"    \u201c{c.quote}\u201d (characters {c.start}-{c.end})")
     return "\n".join(lines)
+
+
+def _timeline_lines(answer: Answer) -> list[str]:
+    lines = ["Timeline:"]
+    for entry in answer.timeline:
+        marker = f"[{entry.citation}]"
+        text = entry.text if entry.text.rstrip().endswith(marker) else f"{entry.text} {marker}"
+        lines.append(f"{entry.date[:10]:10}  {text}")
+    return lines
 
 
 def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:

@@ -1,13 +1,16 @@
-"""Publication dates: one ISO 8601 form to show, epoch seconds to filter on.
+"""Publication dates: one ISO 8601 form to store, epoch seconds to filter on, words to show.
 
 Dates arrive as YAML dates, ISO strings, feed (RFC 2822) strings or HTML metadata; they leave as
 ``YYYY-MM-DD`` (a day) or a full ISO datetime with offset (a moment), and as UTC epoch seconds
-for Chroma's numeric range filters.
+for Chroma's numeric range filters. Every adapter shows them to people as :func:`human_date`
+writes them ("18 March 2008"): the day first and the month in words, so that no reader takes
+03/04 for the wrong month. (The /embed page's script writes the same form in JavaScript.)
 """
 
 from __future__ import annotations
 
 import email.utils
+import re
 from datetime import date, datetime, timezone
 
 
@@ -49,6 +52,24 @@ def timestamp(published: str) -> int | None:
     except ValueError:
         moment = _aware(datetime.fromisoformat(published))
     return int(moment.timestamp())
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")  # English, whatever the machine's locale (no strftime %B)
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})(?:-(\d{2}))?")
+
+
+def human_date(iso: str) -> str:
+    """An ISO date as people read it; a moment shows its own calendar day, a month its month;
+    ``""`` stays ``""`` and anything else is returned as it is.
+
+    Example: ``human_date("2008-03-18")`` -> ``"18 March 2008"``; ``human_date("2008-03")`` -> ``"March 2008"``
+    """
+    found = _ISO_DAY.match(iso or "")
+    if not found or not 1 <= int(found[2]) <= 12:
+        return iso or ""
+    month = f"{MONTHS[int(found[2]) - 1]} {found[1]}"
+    return f"{int(found[3])} {month}" if found[3] else month
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,7 +1,8 @@
 """The embeddable chat: ``GET /embed`` (a compact page for an iframe) and its script.
 
 The page is plain HTML and one script (``/embed.js``) that calls ``POST /api/ask`` with
-``stream=true`` and renders the same answer, markers and sources as the full UI. It does not
+``stream=true`` and renders the same answer, markers and sources as the full UI (each quote's
+date, "As of ...", a story's timeline; dates in words as ``ingest/dates.human_date`` writes them). It does not
 use Gradio: Gradio's login relies on cookies that browsers block inside third-party iframes, and
 a page this small loads faster in a wiki's side panel. Article text is put in the page with
 ``textContent`` only, and the response forbids inline scripts (``script-src 'self'``) as a

@@ -8,6 +8,12 @@ or ``<img onerror=...>`` inside an article is shown as those characters and neve
 Each answer is one *turn*; its citation markers ``[n]`` link to ``#src-<turn>-<n>``, an entry of
 the sources panel holding the title, source, date, link and the passage with the quoted sentence
 marked. URLs become links only when they are http(s), so a ``javascript:`` URL stays text.
+
+Time is shown where the reader needs it: "As of 18 March 2008" above an answer that holds at a
+date, its notes (e.g. "The rate changed: ...") under it, a line "[1] 18 March 2008 · Federal
+Reserve" under the quotes for each citation, and, for a
+"how did X develop?" question, the timeline as an ``<ol class="timeline">`` (date, sentence, ``[n]``),
+oldest first. Dates are written by :func:`~assistant.ingest.dates.human_date`, as the CLI writes them.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+from ..ingest.dates import human_date
 
 _MARKER = re.compile(r"\[(\d{1,3})\]")
 NOT_IN_ARTICLES = "Not in the articles"
@@ -31,11 +39,17 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
     if answer.get("abstained"):
         body = f'<div class="answer abstained"><strong>{NOT_IN_ARTICLES}.</strong> {text}</div>'
     else:
-        numbers = {c["n"] for c in answer.get("citations", [])}
+        citations = answer.get("citations", [])
+        numbers = {c["n"] for c in citations}
         css = "answer streaming" if streaming else "answer"  # streaming: text so far, no sources yet
         body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
+        notes = "".join(f'<div class="answer-note">{html.escape(note)}</div>'
+                        for note in answer.get("notes", []) if note not in answer.get("answer", ""))
+        body = timeline_html(answer.get("timeline", []), turn, numbers) + body + notes + dated_sources_html(citations)
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
+    if answer.get("as_of"):
+        body = f'<div class="as-of">As of {html.escape(human_date(answer["as_of"]))}</div>' + body
     standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
     if standalone and standalone != asked:
         body += f'<div class="understood">Understood as: {html.escape(standalone)}</div>'
@@ -46,7 +60,45 @@ def _cite_link(match: re.Match[str], turn: int, numbers: set[int]) -> str:
     n = int(match.group(1))
     if n not in numbers:
         return match.group(0)  # "[3]" in a quoted sentence is the article's, not a citation
+    return _cite(n, turn)
+
+
+def _cite(n: int, turn: int) -> str:
     return f'<a class="cite" href="#src-{turn}-{n}" data-turn="{turn}" data-n="{n}">[{n}]</a>'
+
+
+def timeline_html(timeline: Sequence[Mapping[str, Any]], turn: int, numbers: set[int]) -> str:
+    """A story's dated entries (``Answer.timeline``, oldest first) as a list: date, sentence, ``[n]``.
+
+    Example: ``timeline_html([{"date": "2020-08-22", "text": "Airlifted.", "citation": 1}], 0, {1})``
+    -> ``'<ol class="timeline"><li><time datetime="2020-08-22">22 August 2020</time> ...</li></ol>'``
+    """
+    if not timeline:
+        return ""
+    items = []
+    for entry in timeline:
+        date, n = str(entry.get("date", "")), int(entry.get("citation", 0))
+        cite = f" {_cite(n, turn)}" if n in numbers else f" [{n}]" if n else ""  # as markers: a link when cited
+        items.append(f'<li><time datetime="{html.escape(date, quote=True)}">{html.escape(human_date(date))}</time>'
+                     f' <span class="event">{html.escape(str(entry.get("text", "")))}</span>{cite}</li>')
+    return '<ol class="timeline">' + "".join(items) + "</ol>"
+
+
+def dated_sources_html(citations: Sequence[Mapping[str, Any]]) -> str:
+    """Under the quotes, one line per citation: ``[n] date · source``, so each quote shows its date.
+    The ``[n]`` here is a label, not a link: the quote's own marker above is the link.
+
+    Example: ``dated_sources_html([{"n": 1, "published": "2008-03-18", "source": "Fed"}])``
+    -> ``'<div class="dated-sources"><div class="dated-source"><span class="n">[1]</span> 18 March 2008 · Fed</div></div>'``
+    """
+    if not citations:
+        return ""
+    lines = []
+    for c in citations:
+        when = human_date(c.get("published", "")) or "date unknown"
+        said = " · ".join(html.escape(x) for x in (when, c.get("source", "")) if x)
+        lines.append(f'<div class="dated-source"><span class="n">[{int(c["n"])}]</span> {said}</div>')
+    return '<div class="dated-sources">' + "".join(lines) + "</div>"
 
 
 def sources_html(turns: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> str:
@@ -71,7 +123,7 @@ def sources_html(turns: Sequence[tuple[str, Sequence[Mapping[str, Any]]]]) -> st
 def source_html(citation: Mapping[str, Any], turn: int) -> str:
     """One source: ``[n] title``, then source, date and link, then the passage, quote marked."""
     n = int(citation["n"])
-    meta = [html.escape(x) for x in (citation.get("source", ""), citation.get("published", "")) if x]
+    meta = [html.escape(x) for x in (citation.get("source", ""), human_date(citation.get("published", ""))) if x]
     url = citation.get("url", "")
     if url.startswith(("http://", "https://")):  # the link opens the page at the quote (answer/links.py)
         href = citation.get("link") or url

@@ -3,8 +3,9 @@
 Two tabs over the same :class:`~assistant.Assistant` as the HTTP API:
 
 * **Chat**: streamed answers whose ``[n]`` markers open the matching entry of the sources panel
-  (title, source, date, link, and the passage with the quoted sentence marked); abstentions look
-  different; follow-ups use the conversation, and the question actually retrieved for is shown
+  (title, source, date, link, and the passage with the quoted sentence marked), with each quote's
+  date under it, "As of ..." above an answer that holds at a date, and a "how did X develop?"
+  answer's timeline drawn as a vertical line of dated points; abstentions look different; follow-ups use the conversation, and the question actually retrieved for is shown
   when it differs from the one typed.
 * **Library**: upload articles (with an ingest progress bar), list them, delete one. On a server
   exposed without a UI login (``security.write_refusal``) it only lists them and says why, and
@@ -53,6 +54,15 @@ CSS = """
 #chat .short-answer { font-weight: 600; font-size: 1.1em; margin-bottom: 4px; }
 #chat .understood { font-size: 0.85em; color: #59636e; margin-top: 4px; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
+#chat .as-of { font-size: 0.85em; font-weight: 600; color: #59636e; margin-bottom: 4px; }
+#chat .answer-note { font-size: 0.9em; margin-top: 4px; }
+#chat .dated-sources { font-size: 0.85em; color: #59636e; margin-top: 6px; }
+#chat ol.timeline { list-style: none; margin: 4px 0 12px 8px; padding: 0 0 0 18px; border-left: 2px solid #8c959f; }
+#chat ol.timeline li { position: relative; margin: 0 0 10px; padding: 0; }
+#chat ol.timeline li:last-child { margin-bottom: 0; }
+#chat ol.timeline li::before { content: ""; position: absolute; left: -25px; top: 0.25em; width: 12px; height: 12px;
+  box-sizing: border-box; border-radius: 50%; background: #0969da; border: 2px solid #ffffff; }
+#chat ol.timeline time { display: block; font-size: 0.85em; font-weight: 600; color: #59636e; }
 #sources details.source { margin: 6px 0; padding: 4px 8px; border: 1px solid #d1d9e0; border-radius: 6px; }
 #sources details.source.flash { outline: 2px solid #0969da; }
 #sources .meta { font-size: 0.85em; color: #59636e; }

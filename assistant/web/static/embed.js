@@ -17,16 +17,32 @@
     return node;
   }
 
+  const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+
+  // "2008-03-18" -> "18 March 2008", as assistant/ingest/dates.py's human_date writes it (no Date
+  // object: a bare day must not shift by the browser's time zone).
+  function humanDate(iso) {
+    const m = /^(\d{4})-(\d{2})(?:-(\d{2}))?/.exec(iso || "");
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 12) return iso || "";
+    const month = `${MONTHS[Number(m[2]) - 1]} ${m[1]}`;
+    return m[3] ? `${Number(m[3])} ${month}` : month;
+  }
+
+  function citeButton(t, n) {
+    const button = el("button", "cite", `[${n}]`);
+    button.type = "button";
+    button.dataset.n = String(n);
+    button.addEventListener("click", () => openSource(t, n));
+    return button;
+  }
+
   function renderAnswer(bubble, text, numbers, t) {
     bubble.replaceChildren();
     for (const part of text.split(/(\[\d{1,3}\])/)) {
       const m = /^\[(\d{1,3})\]$/.exec(part);
       if (m && numbers.has(Number(m[1]))) {
-        const button = el("button", "cite", part);
-        button.type = "button";
-        button.dataset.n = m[1];
-        button.addEventListener("click", () => openSource(t, m[1]));
-        bubble.appendChild(button);
+        bubble.appendChild(citeButton(t, m[1]));
       } else {
         bubble.appendChild(document.createTextNode(part));
       }
@@ -49,7 +65,7 @@
       const entry = el("details", "source");
       entry.id = `src-${t}-${c.n}`;
       entry.appendChild(el("summary", "", `[${c.n}] ${c.title || "Untitled"}`));
-      const meta = el("div", "meta", [c.source, c.published].filter(Boolean).join(" · "));
+      const meta = el("div", "meta", [c.source, humanDate(c.published)].filter(Boolean).join(" · "));
       if (/^https?:\/\//.test(c.url || "")) {
         const link = el("a", "", c.url);
         link.href = c.link || c.url; // opens the page at the quoted sentence (answer/links.py)
@@ -129,10 +145,53 @@
     chat.scrollTop = chat.scrollHeight;
   }
 
+  // A story's dated entries, oldest first: date, sentence, and [n] opening the source.
+  function renderTimeline(timeline, numbers, t) {
+    const list = el("ol", "timeline");
+    for (const entry of timeline) {
+      const item = el("li");
+      const date = el("time", "", humanDate(entry.date));
+      date.dateTime = entry.date || "";
+      item.append(date, el("span", "event", entry.text || ""));
+      if (numbers.has(entry.citation)) {
+        item.append(" ", citeButton(t, entry.citation));
+      } else if (entry.citation) {
+        item.append(` [${entry.citation}]`);
+      }
+      list.appendChild(item);
+    }
+    return list;
+  }
+
+  // Under the quotes, "[n] date · source" for each citation: every quote shows when it was reported.
+  function renderDatedSources(citations) {
+    const box = el("div", "dated-sources");
+    for (const c of citations) {
+      const said = [humanDate(c.published) || "date unknown", c.source].filter(Boolean).join(" · ");
+      const line = el("div", "dated-source");
+      line.append(el("span", "n", `[${c.n}]`), ` ${said}`);
+      box.appendChild(line);
+    }
+    return box;
+  }
+
   function finish(bubble, answer, numbers, t) {
     renderAnswer(bubble, answer.answer, numbers, t);
+    for (const note of answer.notes || []) {
+      if (!answer.answer.includes(note)) bubble.appendChild(el("span", "answer-note", note));
+    }
+    const citations = answer.citations || [];
+    if (!answer.abstained && citations.length) {
+      bubble.appendChild(renderDatedSources(citations));
+    }
+    if (!answer.abstained && (answer.timeline || []).length) {
+      bubble.prepend(renderTimeline(answer.timeline, numbers, t));
+    }
     if (answer.short_answer) {
       bubble.prepend(el("strong", "short-answer", answer.short_answer));
+    }
+    if (answer.as_of) {
+      bubble.prepend(el("span", "as-of", `As of ${humanDate(answer.as_of)}`));
     }
     if (answer.abstained) {
       bubble.classList.add("abstained");
