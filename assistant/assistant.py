@@ -197,7 +197,8 @@ class Assistant:
             passages = self.retriever.search(story[0], TIMELINE_PASSAGES, filters, topic_vector, viewer,
                                              candidates=2 * TIMELINE_PASSAGES)
         elif asked is not None:  # the reports near the asked date are candidates too (dated.py)
-            search = lambda q, n, scope, v: self.retriever.search(q, n, _within(filters, scope), v, viewer)  # noqa: E731
+            def search(q: str, n: int, scope: Filters, v: Any) -> list:  # the retriever, for this asker
+                return self.retriever.search(q, n, _within(filters, scope), v, viewer)
             passages = dated_passages(search, standalone, 3 * (k or self.settings.k), asked, vector)
         else:
             passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
@@ -208,7 +209,8 @@ class Assistant:
         elif story is not None:  # a model's answerer keeps the extractive one it falls back to
             answer = build_timeline(self.answerer.fallback, standalone, story[0], topic_vector, passages, story[1])
         elif isinstance(self.answerer, ExtractiveAnswerer):
-            answer = (answer_at(self.answerer, standalone, vector, passages, asked, viewer) if asked is not None
+            answer = (answer_at(self.answerer, search, standalone, passages, asked, viewer, self.embedder.embed)
+                      if asked is not None
                       else self.answerer.answer(standalone, vector, passages, viewer))
         else:  # the model's draft streams as it is written; the checked answer comes with "done"
             for piece in self.answerer.stream(standalone, vector, passages, viewer):

@@ -237,10 +237,10 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
         lines += [f"As of {human_date(answer.as_of)}", ""]
     if answer.short_answer and with_text:
         lines += [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it
+    if with_text:  # a timeline's text repeats its entries after a lead line: the lead, then the entries
+        lines.append(answer.text.split("\n")[0] if answer.timeline else answer.text)
     if answer.timeline:
-        lines += [*_timeline_lines(answer), ""]
-    if with_text:
-        lines.append(answer.text)
+        lines += ["", *_timeline_lines(answer)]
     lines += [f"(note: {note})" for note in answer.notes if note not in answer.text]
     if answer.citations:
         lines.append("")

@@ -60,8 +60,11 @@ def test_a_timeline_answer_prints_as_of_and_dated_lines_oldest_first(ask, monkey
     code, out = ask(TIMELINE_QUESTION)
     assert code == 0
     lines = out.splitlines()
-    assert lines[:7] == [
+    assert lines[:9] == [
         "As of 5 September 2020",
+        "",
+        "The German government announced the tests by a military laboratory found Novichok in "
+        "Navalny's blood, and said there was \"unequivocal\" proof he had been poisoned. [3]",
         "",
         "Timeline:",
         "2020-08-22  Navalny was transferred from the hospital in Omsk to Charité in Berlin via air ambulance. [1]",
@@ -70,8 +73,6 @@ def test_a_timeline_answer_prints_as_of_and_dated_lines_oldest_first(ask, monkey
         "Navalny's blood, and said there was \"unequivocal\" proof he had been poisoned. [3]",
         "2020-09-05  The Russian government dismissed the claim from Berlin as groundless. [4]",
     ]
-    assert lines[7:9] == ["", "The German government announced the tests by a military laboratory found Novichok in "
-                               "Navalny's blood, and said there was \"unequivocal\" proof he had been poisoned. [3]"]
     assert "[1] Russia's Navalny airlifted to Germany (Wikinews, 22 August 2020, https://en.wikinews.org/" in out
     assert "[4] Germany says Alexei Navalny poisoned with Novichok (Wikinews, 5 September 2020, " in out
 

@@ -92,7 +92,7 @@ def test_notes_are_shown_under_the_answer_as_text() -> None:
 
 
 def test_timeline_is_an_ordered_list_of_dated_entries_linking_their_sources() -> None:
-    html = answer_html({"question": "How did it develop?", "answer": "Airlifted. [1] Poisoned. [2]",
+    html = answer_html({"question": "How did it develop?", "answer": "Airlifted. [1]\nPoisoned. [2]",
                         "abstained": False, "citations": NAVALNY, "timeline": TIMELINE, "as_of": "2020-09-05"}, turn=3)
     timeline = re.search(r'<ol class="timeline">(.*?)</ol>', html).group(1)
     entries = re.findall(r"<li>(.*?)</li>", timeline)
@@ -102,7 +102,9 @@ def test_timeline_is_an_ordered_list_of_dated_entries_linking_their_sources() ->
         '<time datetime="2020-09-05">5 September 2020</time> <span class="event">Germany said Navalny was poisoned '
         'with Novichok.</span> <a class="cite" href="#src-3-2" data-turn="3" data-n="2">[2]</a>',
     ]
-    assert html.index("As of 5 September 2020") < html.index("timeline") < html.index('<div class="answer">')
+    # as of, the lead line of the text (its first line: the entries follow in the text too), then the entries
+    assert html.index("As of 5 September 2020") < html.index('<div class="answer">') < html.index("timeline")
+    assert "Poisoned" not in html.split('<ol class="timeline">')[0]
     assert "timeline" not in answer_html({"answer": "x", "abstained": False, "citations": [], "timeline": []}, 0)
 
 

@@ -4,7 +4,7 @@ One server for the module: the whole web app on a loopback port over real dated 
 (tests/story.py: four Wikinews reports of 2020, two of them the Navalny poisoning). The first test
 asks the story question of the real Assistant; the others put the answer that question should get
 (``story.timeline_answer``) behind ``Assistant.stream``, the seam the UI and /embed call, so that
-the rendering is checked on its own. The chat test writes docs/images/timeline.png (the README's).
+the rendering is checked on its own. The first test writes docs/images/timeline.png (the README's): the real answer.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ SHOW_FROM_THE_TOP = """e => {
 }"""
 SHOWN_FROM_THE_TOP = """e => {
     const top = e.getBoundingClientRect().top, chat = document.querySelector("#chat").getBoundingClientRect();
-    return top > chat.top + 20 && top < chat.top + 80;
+    return top > chat.top + 20 && top < chat.bottom - 80;
 }"""
 CHANGE = ("The finding changed: on 22 August 2020 the hospital in Omsk found no poison; on 5 September 2020 "
           "Germany said a military laboratory had found Novichok.")
@@ -64,6 +64,15 @@ def test_the_story_question_shows_dated_sources_and_a_timeline(page, story_app) 
     days = timeline.locator("li time").evaluate_all("times => times.map(t => t.getAttribute('datetime'))")
     assert len(days) >= 2 and days == sorted(days), days
     assert days[0] == "2020-08-22" and days[-1] == "2020-09-05", days
+    page.wait_for_timeout(500)  # the chat's own scrolling to the newest message ends first
+    top = page.locator("#chat .as-of").last
+    assert top.inner_text() == "As of 5 September 2020"
+    top.evaluate(SHOW_FROM_THE_TOP)
+    page.wait_for_timeout(100)
+    assert top.evaluate(SHOWN_FROM_THE_TOP), "the screenshot would not show the answer's top"
+    images = ROOT / "docs" / "images"
+    images.mkdir(exist_ok=True)
+    page.screenshot(path=str(images / "timeline.png"))  # the real answer, shown in the README
 
 
 def test_the_chat_draws_the_timeline_and_its_links_open_the_sources(page, story_app, monkeypatch) -> None:  # noqa: ANN001, F811
@@ -92,14 +101,6 @@ def test_the_chat_draws_the_timeline_and_its_links_open_the_sources(page, story_
     assert source.evaluate("e => e.open") is True
     assert "found Novichok in Navalny's blood" in source.locator("mark").inner_text()
     assert "5 September 2020" in source.locator(".meta").inner_text()
-    page.wait_for_timeout(500)  # the chat's own scrolling to the newest message ends first
-    as_of = page.locator("#chat .as-of").last
-    as_of.evaluate(SHOW_FROM_THE_TOP)
-    page.wait_for_timeout(100)
-    assert as_of.evaluate(SHOWN_FROM_THE_TOP), "the screenshot would not show the answer's top"
-    images = ROOT / "docs" / "images"
-    images.mkdir(exist_ok=True)
-    page.screenshot(path=str(images / "timeline.png"))  # shown in the README
 
 
 def test_the_embedded_chat_shows_the_same_dates_and_timeline_as_text(page, story_app, monkeypatch) -> None:  # noqa: ANN001, F811

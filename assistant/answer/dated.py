@@ -20,7 +20,8 @@ words. No language model is needed; with one, the prompt shows each passage's da
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .answers import Answer, Citation
@@ -31,27 +32,34 @@ if TYPE_CHECKING:
 
     from ..access import Viewer
     from .extractive import ExtractiveAnswerer
-    from .retrieve import Passage
+    from .retrieve import Filters, Passage
 
-TIME_MARGIN = 0.1  # score below the best sentence within which reports count as saying the same thing
+    Search = Callable[[str, int, Filters, np.ndarray], list[Passage]]  # the retriever, bound to the asker
+
+TIME_MARGIN = 0.3  # score below the best sentence within which reports count as saying the same thing (docs/evaluation.md)
 MAX_OLDER = 12  # older reports read to find when the value started and what it was before
+WALKS = 4  # searches for newer reports that answer
 _VALUE = re.compile(r"\d+(?:[-/.,]\d+)*(?:\s*(?:percent|%))?|\b(?:January|February|March|April|May|June|July|"
                     r"August|September|October|November|December)\b", re.I)
 
 
-def answer_at(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, passages: list[Passage],
-              asked: AskedTime, viewer: Viewer) -> Answer:
+def answer_at(answerer: ExtractiveAnswerer, search: Search, question: str, passages: list[Passage],
+              asked: AskedTime, viewer: Viewer, embed: Callable[[list[str]], np.ndarray]) -> Answer:
     """The answer that held at ``asked.end`` (see the module docstring); the plain answer when the
-    passages carry no dates before it."""
-    reports = _reports(answerer, question, vector, passages, asked.end)
+    passages carry no dates before it. ``passages`` are ``dated_passages``; newer reports are
+    searched for until none answers (``_walk_forward``)."""
+    topic = without_time(question, asked)  # the time picks the report; the rest of the question the sentence
+    vector = embed([topic])[0]
+    passages = _walk_forward(answerer, search, topic, vector, passages, asked, len(passages) or 15)
+    reports = _reports(answerer, topic, vector, passages, asked.end)
     if not reports:
         return answerer.answer(question, vector, passages, viewer)
     by_article: dict[str, list[Passage]] = {}
     for p in passages:
         by_article.setdefault(p.chunk.article_id, []).append(p)
     first: Answer | None = None
-    for at, article_id in enumerate(reports):
-        first = answerer.answer(question, vector, by_article[article_id], viewer)
+    for at, article_id in enumerate(reports[:MAX_OLDER]):
+        first = answerer.answer(topic, vector, by_article[article_id], viewer)
         if not first.abstained:
             break
     if first is None or first.abstained:
@@ -59,7 +67,7 @@ def answer_at(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, p
     first.as_of = asked.end.isoformat() if asked.end and not asked.present else first.citations[0].published[:10]
     value, since, before = _value(first), first.citations[0], None
     for article_id in reports[at + 1 : at + 1 + MAX_OLDER]:
-        older = answerer.answer(question, vector, by_article[article_id], viewer)
+        older = answerer.answer(topic, vector, by_article[article_id], viewer)
         if older.abstained:
             continue
         if _value(older) != value:
@@ -68,6 +76,45 @@ def answer_at(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, p
         since = older.citations[0]
     _say_when(first, asked, since, before)
     return first
+
+
+def without_time(question: str, asked: AskedTime) -> str:
+    """The question without the words that say when: they choose the report, not the sentence.
+
+    Example: ``without_time("What was the rate in March 2008?", asked_time("... in March 2008"))``
+    -> ``"What was the rate?"``
+    """
+    phrase = re.escape(asked.phrase)
+    cut = re.sub(rf"(?:,\s*)?\b(?:(?:as of|in|on|by|at|during|for|at the end of|end of|throughout)\s+)?{phrase}\b,?",
+                 " ", question, count=1, flags=re.I)
+    cut = " ".join(cut.split())
+    cut = re.sub(r"\s+([?.!,])", r"\1", cut).strip(" ,")
+    return cut[0].upper() + cut[1:] if cut else question
+
+
+def _walk_forward(answerer: ExtractiveAnswerer, search: Search, topic: str, vector: np.ndarray,
+                  passages: list[Passage], asked: AskedTime, k: int) -> list[Passage]:
+    """``passages`` and the reports published after the newest one that answers, up to the asked
+    date, searched for again until no newer one answers: relevance ranks a report of any year first,
+    and the one that held at the date may be ranked below ``k`` others."""
+    from .retrieve import Filters
+
+    seen = {p.chunk.id for p in passages}
+    for _ in range(WALKS):
+        reports = _reports(answerer, topic, vector, passages, asked.end)
+        if not reports:
+            break
+        newest = max(p.chunk.published[:10] for p in passages if p.chunk.article_id == reports[0])
+        after = (date.fromisoformat(newest) + timedelta(days=1)).isoformat()
+        if asked.end is not None and after > asked.end.isoformat():
+            break
+        scope = Filters(published_after=after, published_before=asked.end.isoformat() if asked.end else None)
+        fresh = [p for p in search(topic, k, scope, vector) if p.chunk.id not in seen]
+        if not fresh:
+            break
+        seen.update(p.chunk.id for p in fresh)
+        passages = passages + fresh
+    return passages
 
 
 def _reports(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, passages: list[Passage],
@@ -128,13 +175,11 @@ def _cite(answer: Answer, citation: Citation) -> int:
     return n
 
 
-def dated_passages(search, question: str, k: int, asked: AskedTime, vector: np.ndarray) -> list[Passage]:  # noqa: ANN001
+def dated_passages(search: Search, question: str, k: int, asked: AskedTime, vector: np.ndarray) -> list[Passage]:
     """Passages for a dated question: those of the asked period, of the year before its end, and
     of all time (``search(question, k, filters, vector)`` is the retriever's, filters bound by date),
     each chunk once. Relevance alone would rank a report of any year first; here the reports near
     the asked date are among the candidates, for ``answer_at`` to choose by date."""
-    from datetime import timedelta
-
     from .retrieve import Filters
 
     scopes = [Filters()]

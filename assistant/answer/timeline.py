@@ -7,7 +7,8 @@ the sentence of it that is most about the story. The steps:
 1. The question's topic ("the poisoning of Alexei Navalny") is searched for more widely than a
    question (``TIMELINE_PASSAGES``), and every sentence of the passages is scored against the
    topic as the extractive answerer scores sentences against a question.
-2. Each article's best sentence stands for it; articles whose best scores more than
+2. Each article's best sentence stands for it, or its first sentence (a report's lede states its
+   news) when that scores within ``LEDE_MARGIN`` of the best; articles whose best scores more than
    ``TOPIC_MARGIN`` below the best article's, or below ``TOPIC_FLOOR``, are about something else.
 3. An event several reports repeat (sentence vectors at least ``SAME_EVENT`` alike) is one entry,
    citing the earliest report. At most ``MAX_ENTRIES`` entries: the most on-topic ones.
@@ -36,6 +37,7 @@ TIMELINE_PASSAGES = 60
 TOPIC_MARGIN = 0.25
 TOPIC_FLOOR = 0.35
 SAME_EVENT = 0.9
+LEDE_MARGIN = 0.5
 MAX_ENTRIES = 30
 _ASKS = [
     re.compile(r"^\W*how (?:did|has|have|do|does) (?P<topic>.+?) (?:develop|evolve|unfold|progress|play out|"
@@ -73,6 +75,7 @@ def build_timeline(answerer: ExtractiveAnswerer, question: str, topic: str, vect
     from .answers import abstention
 
     best_of: dict[str, tuple[float, object]] = {}
+    lede_of: dict[str, tuple[float, object]] = {}
     for score, cand in answerer.score(topic, vector, passages, limit=12 * len(passages)):
         chunk = cand.passage.chunk
         published = chunk.published[:10]
@@ -80,6 +83,11 @@ def build_timeline(answerer: ExtractiveAnswerer, question: str, topic: str, vect
             continue
         if chunk.article_id not in best_of or score > best_of[chunk.article_id][0]:
             best_of[chunk.article_id] = (score, cand)
+        if chunk.start == 0 and chunk.sentences and cand.start == chunk.sentences[0][0]:
+            lede_of[chunk.article_id] = (score, cand)
+    for article_id, (score, cand) in lede_of.items():  # a report's first sentence states its news
+        if score >= best_of[article_id][0] - LEDE_MARGIN:
+            best_of[article_id] = (best_of[article_id][0], cand)
     if not best_of:
         return Answer(question=question, text=abstention(question), abstained=True)
     top = max(score for score, _ in best_of.values())
@@ -124,4 +132,5 @@ def _answer(question: str, topic: str, entries: list) -> Answer:
             if len(timeline) > 1 else f"Timeline of {topic}: one dated report, {first}.")
     answer = Answer(question=question, text="\n".join([lead, *lines]), abstained=False, citations=citations)
     answer.timeline = timeline
+    answer.as_of = timeline[-1].date  # the story as the newest report tells it
     return answer

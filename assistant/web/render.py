@@ -35,7 +35,9 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
     Example: ``answer_html({"answer": "In 2010 [1]", "abstained": False, "citations": []}, 0)``
     -> ``'<div class="answer">In 2010 <a class="cite" href="#src-0-1" ...>[1]</a></div>'``
     """
-    text = html.escape(answer.get("answer", ""))
+    timeline = answer.get("timeline", [])
+    # A timeline's text repeats its entries after a lead line; the entries are drawn as a timeline.
+    text = html.escape(answer.get("answer", "").split("\n")[0] if timeline else answer.get("answer", ""))
     if answer.get("abstained"):
         body = f'<div class="answer abstained"><strong>{NOT_IN_ARTICLES}.</strong> {text}</div>'
     else:
@@ -45,7 +47,7 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         body = f'<div class="{css}">' + _MARKER.sub(lambda m: _cite_link(m, turn, numbers), text) + "</div>"
         notes = "".join(f'<div class="answer-note">{html.escape(note)}</div>'
                         for note in answer.get("notes", []) if note not in answer.get("answer", ""))
-        body = timeline_html(answer.get("timeline", []), turn, numbers) + body + notes + dated_sources_html(citations)
+        body = body + timeline_html(timeline, turn, numbers) + notes + dated_sources_html(citations)
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
     if answer.get("as_of"):

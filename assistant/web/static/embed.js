@@ -176,16 +176,16 @@
   }
 
   function finish(bubble, answer, numbers, t) {
-    renderAnswer(bubble, answer.answer, numbers, t);
+    const timeline = answer.abstained ? [] : answer.timeline || [];
+    // A timeline's text repeats its entries after a lead line; the entries are drawn as a timeline.
+    renderAnswer(bubble, timeline.length ? answer.answer.split("\n")[0] : answer.answer, numbers, t);
+    if (timeline.length) bubble.appendChild(renderTimeline(timeline, numbers, t));
     for (const note of answer.notes || []) {
       if (!answer.answer.includes(note)) bubble.appendChild(el("span", "answer-note", note));
     }
     const citations = answer.citations || [];
     if (!answer.abstained && citations.length) {
       bubble.appendChild(renderDatedSources(citations));
-    }
-    if (!answer.abstained && (answer.timeline || []).length) {
-      bubble.prepend(renderTimeline(answer.timeline, numbers, t));
     }
     if (answer.short_answer) {
       bubble.prepend(el("strong", "short-answer", answer.short_answer));
