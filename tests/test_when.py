@@ -15,7 +15,7 @@ from assistant.answer.when import asked_time, spelled
     ("As of 1 May 2020, how many cases were there?", date(2020, 5, 1), date(2020, 5, 1)),
     ("What was the rate on June 29, 2006?", date(2006, 6, 29), date(2006, 6, 29)),
     ("What did the statement of 2008-03-18 say?", date(2008, 3, 18), date(2008, 3, 18)),
-    ("Who led the party in 2019?", date(2019, 1, 1), date(2019, 12, 31)),
+    ("Who led the party at the end of 2019?", date(2019, 1, 1), date(2019, 12, 31)),
     ("What was the rate in Sept. 2007?", date(2007, 9, 1), date(2007, 9, 30)),
     ("What happened on 30 February 2008?", date(2008, 2, 1), date(2008, 2, 29)),  # no such day: the month
 ])
@@ -34,7 +34,8 @@ def test_the_present_is_read_as_the_newest_report(question: str) -> None:
 
 
 @pytest.mark.parametrize("question", ["When was the dialogue framework set up?", "May I ask who won?",
-                                      "Who won the 2019 Cup?", "How many people died?"])
+                                      "Who won the 2019 Cup?", "Who won the caucuses in 2020?",
+                                      "How many people died?"])
 def test_questions_without_a_time_are_left_alone(question: str) -> None:
     assert asked_time(question) is None
 

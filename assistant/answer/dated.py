@@ -13,8 +13,8 @@ closest to the question, often one from the wrong year. So here:
    held since the oldest of them; the first that states another is what it was before. The
    answer's first claim is the value at the date; then "It changed: X since <date> [2]; Y before [3]".
 
-A value is the reader's short answer, else the numbers and dates of the quoted sentence, else its
-words. No language model is needed; with one, the prompt shows each passage's date (prompt.py).
+A value is the last figure of the reader's short answer or of the quoted sentence, else the short
+answer's words; an answer with neither states no value, and no change is claimed for it. No language model is needed; with one, the prompt shows each passage's date (prompt.py).
 """
 
 from __future__ import annotations
@@ -66,11 +66,12 @@ def answer_at(answerer: ExtractiveAnswerer, search: Search, question: str, passa
         return answerer.answer(question, vector, passages, viewer)
     first.as_of = asked.end.isoformat() if asked.end and not asked.present else first.citations[0].published[:10]
     value, since, before = _value(first), first.citations[0], None
-    for article_id in reports[at + 1 : at + 1 + MAX_OLDER]:
+    older_reports = reports[at + 1 : at + 1 + MAX_OLDER] if _states_value(first) else []
+    for article_id in older_reports:
         older = answerer.answer(topic, vector, by_article[article_id], viewer)
-        if older.abstained:
+        if older.abstained or not _states_value(older):
             continue
-        if _value(older) != value:
+        if not _same(_value(older), value):
             before = older
             break
         since = older.citations[0]
@@ -135,12 +136,23 @@ def _reports(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, pa
 
 
 def _value(answer: Answer) -> str:
-    """What an answer states, to compare across dates: its short answer, else its first quote's figures."""
-    if answer.short_answer:
-        return _normal(answer.short_answer)
-    quote = answer.citations[0].quote
-    figures = _VALUE.findall(quote)
-    return " ".join(_normal(f) for f in figures) if figures else _normal(quote)
+    """What an answer states, to compare across dates: the last figure of its short answer (else of
+    its first quote: "by 25 basis points to 5-1/4 percent" states 5-1/4 percent), else its words."""
+    said = answer.short_answer or answer.citations[0].quote
+    figures = _VALUE.findall(said)
+    return _normal(figures[-1]) if figures else _normal(said)
+
+
+def _states_value(answer: Answer) -> bool:
+    """Whether an answer states a value to compare: a short answer, or a figure in its first quote
+    (a sentence without either is a report, and two reports differ without anything changing)."""
+    return bool(answer.short_answer) or bool(_VALUE.search(answer.citations[0].quote))
+
+
+def _same(a: str, b: str) -> bool:
+    """Whether two values are the same: one's words all in the other's ("Rosselló", "Ricardo Rosselló")."""
+    x, y = set(a.split()), set(b.split())
+    return bool(x and y) and (x <= y or y <= x)
 
 
 def _normal(text: str) -> str:

@@ -27,7 +27,8 @@ _PATTERNS = [  # most specific first
     ("dmy", re.compile(r"\b" + _DAY + r"\s+(?:of\s+)?" + _M + r",?\s+" + _YEAR + r"\b", re.I)),
     ("mdy", re.compile(r"\b" + _M + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b", re.I)),
     ("my", re.compile(r"\b" + _M + r",?\s+(?:of\s+)?" + _YEAR + r"\b", re.I)),
-    ("y", re.compile(r"\b(?:in|during|as of|by|at the end of|end of|throughout|for)\s+" + _YEAR + r"\b", re.I)),
+    # A bare year ("who won in 2019?") names when an event happened, not a date a value held at.
+    ("y", re.compile(r"\b(?:as of|by|at the end of|end of)\s+" + _YEAR + r"\b", re.I)),
 ]
 _PRESENT = re.compile(r"\b(current(?:ly)?|now|latest|still|at present|presently|these days|most recent(?:ly)?|"
                       r"as it stands|so far|to date)\b", re.I)
