@@ -233,7 +233,7 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
     lines = []
     if answer.standalone_question and answer.standalone_question != answer.question:
         lines.append(f"Understood as: {answer.standalone_question}")
-    if answer.as_of:
+    if answer.as_of and not answer.text.startswith("As of"):  # a dated answer's text says it itself
         lines += [f"As of {human_date(answer.as_of)}", ""]
     if answer.short_answer and with_text:
         lines += [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it

@@ -74,6 +74,12 @@ def test_every_quote_shows_its_date_and_source_under_it() -> None:
     assert "dated-sources" not in answer_html({"answer": "Lowered. [1]"}, 0, streaming=True)
 
 
+def test_as_of_is_said_once_when_the_answer_text_says_it() -> None:
+    html = answer_html({"question": "q", "answer": "As of 31 March 2008 (asked: March 2008): Cut to 2-1/4 percent. [1]",
+                        "abstained": False, "as_of": "2008-03-31", "citations": [FED]}, 0)
+    assert html.count("As of 31 March 2008") == 1 and 'class="as-of"' not in html
+
+
 def test_as_of_is_shown_above_the_answer() -> None:
     html = answer_html({"question": "q", "answer": "It was 2.25 percent. [1]", "abstained": False,
                         "short_answer": "2.25 percent", "as_of": "2008-03-18", "citations": [FED]}, 0)

@@ -175,7 +175,6 @@ def _say_when(answer: Answer, asked: AskedTime, since: Citation, before: Answer 
     before_n = _cite(answer, before.citations[0])
     answer.text += (f" It changed: {shown} since {spelled(since.published)} [{start_n}]; "
                     f"{then} before [{before_n}].")
-    answer.notes.append(f"The answer changed over time: {then} before {spelled(since.published)}, {shown} since.")
 
 
 def _cite(answer: Answer, citation: Citation) -> int:

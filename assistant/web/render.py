@@ -50,7 +50,7 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         body = body + timeline_html(timeline, turn, numbers) + notes + dated_sources_html(citations)
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
-    if answer.get("as_of"):
+    if answer.get("as_of") and not answer.get("answer", "").startswith("As of"):  # else the text says it
         body = f'<div class="as-of">As of {html.escape(human_date(answer["as_of"]))}</div>' + body
     standalone, asked = answer.get("standalone_question", ""), answer.get("question", "")
     if standalone and standalone != asked:

@@ -190,7 +190,7 @@
     if (answer.short_answer) {
       bubble.prepend(el("strong", "short-answer", answer.short_answer));
     }
-    if (answer.as_of) {
+    if (answer.as_of && !answer.answer.startsWith("As of")) {
       bubble.prepend(el("span", "as-of", `As of ${humanDate(answer.as_of)}`));
     }
     if (answer.abstained) {
