@@ -16,6 +16,8 @@ from assistant.index.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_CORPUS = ROOT / "corpus"
+# The founding article and one per line of corpus/news.jsonl: what a fresh index of the shipped corpus lists.
+SHIPPED_ARTICLES = 1 + sum(1 for line in (SHIPPED_CORPUS / "news.jsonl").read_text(encoding="utf-8").splitlines() if line)
 FOUNDING_QUESTION = "when was the dialogue framework set up?"
 
 

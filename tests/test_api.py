@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 
 from assistant import Assistant, Settings
 from assistant.web.api import create_app
+
+from .conftest import SHIPPED_ARTICLES
 from assistant.web.security import EmbedTokens
 
 from .conftest import FOUNDING_QUESTION, build_assistant
@@ -109,15 +111,18 @@ def test_bad_question_fails_before_the_stream_starts(client: TestClient) -> None
 
 def test_articles_list_and_text_and_unknown_id(client: TestClient) -> None:
     listed = client.get("/api/articles").json()
-    assert len(listed) == 1 and "text" not in listed[0] and listed[0]["chunks"] > 0
-    article = client.get(f"/api/articles/{listed[0]['id']}").json()
+    assert len(listed) == SHIPPED_ARTICLES and all("text" not in a and a["chunks"] > 0 for a in listed)
+    dates = [a["published"] for a in listed if a["published"]]
+    assert dates == sorted(dates, reverse=True)  # newest first
+    founding = next(a for a in listed if a["title"].startswith("Japan, U.S. to Compile Joint Document"))
+    article = client.get(f"/api/articles/{founding['id']}").json()
     assert "in 2010 established a framework" in article["text"]
     assert client.get("/api/articles/nope").status_code == 404
     assert client.delete("/api/articles/nope").json()["error"]["type"] == "ArticleNotFound"
 
 
 def test_health_and_openapi_docs(client: TestClient) -> None:
-    assert client.get("/api/health").json() == {"status": "ok", "articles": 1}
+    assert client.get("/api/health").json() == {"status": "ok", "articles": SHIPPED_ARTICLES}
     assert client.get("/docs").status_code == 200
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/ask", "/api/articles", "/v1/chat/completions"} <= set(paths)

@@ -187,19 +187,19 @@ def _cite(answer: Answer, citation: Citation) -> int:
 
 
 def dated_passages(search: Search, question: str, k: int, asked: AskedTime, vector: np.ndarray) -> list[Passage]:
-    """Passages for a dated question: those of the asked period, of the year before its end, and
-    of all time (``search(question, k, filters, vector)`` is the retriever's, filters bound by date),
+    """Passages for a dated question: those of all time, of the asked period, of the year before
+    its end, and of all before it (``search(question, k, filters, vector)`` is the retriever's, filters bound by date),
     each chunk once. Relevance alone would rank a report of any year first; here the reports near
     the asked date are among the candidates, for ``answer_at`` to choose by date."""
     from .retrieve import Filters
 
-    scopes = [Filters()]
+    scopes = [Filters()]  # first: the plain answer (when no dated report answers) reads these first
     if asked.end is not None:
         before = asked.end.isoformat()
-        scopes[:0] = [Filters(published_after=(asked.end - timedelta(days=400)).isoformat(), published_before=before),
-                      Filters(published_before=before)]
         if asked.start is not None and asked.start < asked.end:
-            scopes.insert(0, Filters(published_after=asked.start.isoformat(), published_before=before))
+            scopes.append(Filters(published_after=asked.start.isoformat(), published_before=before))
+        scopes += [Filters(published_after=(asked.end - timedelta(days=400)).isoformat(), published_before=before),
+                   Filters(published_before=before)]
     out: dict[str, Passage] = {}
     for scope in scopes:
         for passage in search(question, k, scope, vector):

@@ -260,7 +260,10 @@ def _refuse_file_routes(app: FastAPI, path: str, refusal: str) -> None:
 
 def _rows(assistant: Assistant, viewer: Viewer) -> list[list[Any]]:
     # Dataframe cells are rendered as text, not HTML, so titles need no escaping here.
-    return [[r.title, r.source, r.published, r.chunks, r.id] for r in assistant.articles(viewer)]
+    # Newest first, and articles without a date before them: their place in time is unknown, and
+    # such an article is most often one just uploaded, which the person uploading looks for.
+    records = sorted(assistant.articles(viewer), key=lambda r: bool(r.published))
+    return [[r.title, r.source, r.published, r.chunks, r.id] for r in records]
 
 
 def _choices(assistant: Assistant, viewer: Viewer) -> list[tuple[str, str]]:
