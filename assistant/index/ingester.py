@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,7 @@ from ..ingest.chunking import Chunk, chunk_text, sentences_to_embed
 from .shingles import shingle_containment, shingle_overlap
 from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
+from .report import Entry, IngestReport  # noqa: F401 - IngestReport is re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -50,46 +51,6 @@ STORE_VERSION = "3"  # 2: sentence vectors stored at ingest; 3: a page's under i
 # story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84
 # (dblink_build_sql_insert / _update, docs/evaluation.md "Near-duplicates").
 NEAR_CONTAINMENT = 0.9
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One line of an ingest report."""
-
-    title: str
-    key: str
-    id: str = ""
-    reason: str = ""
-    twin_access: tuple[str, ...] = ()  # the access labels of the other article a line names (near-duplicates)
-
-
-@dataclass
-class IngestReport:
-    """What an ingest did, article by article."""
-
-    added: list[Entry] = field(default_factory=list)
-    updated: list[Entry] = field(default_factory=list)
-    unchanged: list[Entry] = field(default_factory=list)
-    removed: list[Entry] = field(default_factory=list)
-    duplicates: list[Entry] = field(default_factory=list)
-    failed: list[Entry] = field(default_factory=list)
-    chunks: int = 0
-    seconds: float = 0.0
-
-    @property
-    def partly_failed(self) -> bool:
-        return bool(self.failed)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def summary(self) -> str:
-        """One line, e.g. ``2 added, 0 updated, 5 unchanged, 0 removed, 1 duplicate, 1 failed``."""
-        return (
-            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-            f"{len(self.removed)} removed, {len(self.duplicates)} duplicate, {len(self.failed)} failed "
-            f"({self.chunks} chunks in {self.seconds:.1f} s)"
-        )
 
 
 @dataclass

@@ -1,0 +1,46 @@
+"""What an ingest did, article by article: the report the CLI prints, the HTTP API returns and
+the Python API hands back (assistant/index/ingester.py fills it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an ingest report."""
+
+    title: str
+    key: str
+    id: str = ""
+    reason: str = ""
+    twin_access: tuple[str, ...] = ()  # the access labels of the other article a line names (near-duplicates)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did, article by article."""
+
+    added: list[Entry] = field(default_factory=list)
+    updated: list[Entry] = field(default_factory=list)
+    unchanged: list[Entry] = field(default_factory=list)
+    removed: list[Entry] = field(default_factory=list)
+    duplicates: list[Entry] = field(default_factory=list)
+    failed: list[Entry] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+
+    @property
+    def partly_failed(self) -> bool:
+        return bool(self.failed)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def summary(self) -> str:
+        """One line, e.g. ``2 added, 0 updated, 5 unchanged, 0 removed, 1 duplicate, 1 failed``."""
+        return (
+            f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+            f"{len(self.removed)} removed, {len(self.duplicates)} duplicate, {len(self.failed)} failed "
+            f"({self.chunks} chunks in {self.seconds:.1f} s)"
+        )
