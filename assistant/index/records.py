@@ -6,6 +6,10 @@ here; sentence kinds are one string (``"heading prose prose table"``). The publi
 stored twice: ISO text to show, epoch seconds to filter on (Chroma's range operators take
 numbers only).
 
+An article that was published more than once (a wire story under two names: see
+assistant/index/versions.py) is stored once; its record lists the other copies as ``copies``, one
+JSON string (:func:`copies_meta`), read back as :class:`Copy` records.
+
 Access labels (assistant/access.py) are stored, on the chunks and the article record of a
 labelled article only, as ``restricted: True``, the groups as one string (``access: "hr
 managers"``) and one boolean key per group (``access:hr: True``), which any Chroma version's
@@ -16,7 +20,8 @@ index written then needs no migration: Chroma's ``$ne`` matches a record without
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..access import Viewer
@@ -25,6 +30,20 @@ from ..ingest.chunking import Chunk
 
 if TYPE_CHECKING:
     import numpy as np
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Another publication of an indexed article's text (another title, source or address), kept
+    in the article's record instead of being indexed twice."""
+
+    id: str
+    key: str
+    title: str
+    source: str
+    url: str
+    published: str
+    content_hash: str  # what was ingested, so that an unchanged copy is not embedded again
 
 
 @dataclass(frozen=True)
@@ -43,6 +62,7 @@ class ArticleRecord:
     text: str = ""
     access: tuple[str, ...] = ()  # the groups that may read it; empty: everyone
     body_hash: str = ""  # the content hash without the access labels (what decides re-embedding)
+    copies: tuple[Copy, ...] = ()  # the same text published elsewhere, earliest first (versions.py)
 
 
 @dataclass(frozen=True)
@@ -176,7 +196,16 @@ def record(id_: str, meta: dict[str, Any], text: str = "") -> ArticleRecord:
         text=text or "",
         access=access_of(meta),
         body_hash=meta.get("body_hash") or meta.get("content_hash", ""),
+        copies=tuple(Copy(**c) for c in json.loads(meta.get("copies") or "[]")),
     )
+
+
+def copies_meta(copies: tuple[Copy, ...] | list[Copy]) -> str | None:
+    """The ``copies`` metadata value: a JSON list, or None (Chroma then drops the key) for none.
+
+    Example: ``copies_meta([])`` -> ``None``
+    """
+    return json.dumps([asdict(c) for c in copies], ensure_ascii=False) if copies else None
 
 
 def access_of(meta: dict[str, Any]) -> tuple[str, ...]:

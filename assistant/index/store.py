@@ -8,8 +8,8 @@ Three collections per index:
   sentences, packed into one metadata string (records.pack_vectors), read by the extractive
   answerer so that a question never embeds passage text. Never searched: its Chroma embedding
   is a one-number placeholder, so it adds no HNSW work;
-* ``<name>_articles``: one record per article (full text, content hash, near-duplicate
-  fingerprint), embedded with the mean of its chunk vectors.
+* ``<name>_articles``: one record per article (full text, content hash, the other copies of
+  a republished story), embedded with the mean of its chunk vectors.
 
 A labelled article's chunks and record carry its access labels (records.py), so that dense
 search filters by them inside Chroma; :meth:`Store.relabel_article` changes them in place.
@@ -32,8 +32,8 @@ from ..ingest.articles import Article
 from ..ingest.chunking import Chunk
 from ..errors import ConfigError, IndexNotReady
 from .records import (  # noqa: F401 - ArticleRecord and StoredChunk are re-exported
-    ArticleRecord, StoredChunk, access_meta, access_where, article_meta, chunk_meta, pack_vectors, record,
-    stored_chunk, unpack_vectors,
+    ArticleRecord, Copy, StoredChunk, access_meta, access_where, article_meta, chunk_meta, copies_meta,
+    pack_vectors, record, stored_chunk, unpack_vectors,
 )
 
 if TYPE_CHECKING:
@@ -97,9 +97,11 @@ class Store:
         sentence_vectors: Sequence[dict[int, np.ndarray]],
         batch: int = 1000,
         body_hash: str = "",
+        copies: Sequence[Copy] = (),
     ) -> None:
         """Store an article's chunks, their sentence vectors (``sentence_vectors[i]``: the vectors
-        of ``chunks[i]``'s quotable sentences, by start), then its record (the commit marker)."""
+        of ``chunks[i]``'s quotable sentences, by start), then its record (the commit marker),
+        which lists ``copies``, the other publications of its text."""
         import numpy as np
 
         meta = article_meta(article)
@@ -129,8 +131,14 @@ class Store:
             embeddings=[mean / max(float((mean**2).sum() ** 0.5), 1e-9)],
             documents=[article.text],
             metadatas=[{**meta, "key": article.key, "content_hash": content_hash, "chunks": len(chunks),
-                        **({"body_hash": body_hash} if body_hash and body_hash != content_hash else {})}],
+                        **({"body_hash": body_hash} if body_hash and body_hash != content_hash else {}),
+                        **({"copies": copies_meta(list(copies))} if copies else {})}],
         )
+        self.bump()
+
+    def set_copies(self, article_id: str, copies: Sequence[Copy]) -> None:
+        """Replace the list of an indexed article's other publications (one record update)."""
+        self.articles.update(ids=[article_id], metadatas=[{"copies": copies_meta(list(copies))}])
         self.bump()
 
     def relabel_article(self, article_id: str, before: tuple[str, ...], access: tuple[str, ...],
