@@ -13,6 +13,7 @@ import logging
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -264,13 +265,15 @@ def _timeline_lines(answer: Answer) -> list[str]:
 def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
     records = assistant.articles(getattr(args, "groups", None))
     if args.json:
-        rows = [{k: v for k, v in vars(r).items() if k not in ("text", "body_hash")} for r in records]
+        rows = [{k: v for k, v in asdict(r).items() if k not in ("text", "body_hash")} for r in records]
         print(json.dumps(rows, ensure_ascii=False), file=out)
         return 0
     for r in records:
         labels = f"  [{', '.join(r.access)}]" if r.access else ""
         print(f"{r.id}  {r.published or '----------':10}  {r.chunks:3} chunks  {r.title} ({r.source or r.key}){labels}",
               file=out)
+        for c in r.copies:  # the same text published elsewhere, indexed once
+            print(f"{'':16}  {c.published or '----------':10}  also as  {c.title} ({c.source or c.key})", file=out)
     hidden = assistant.count_articles("*") - len(records)
     more = f" ({hidden} more with access labels: --groups GROUP,... or --groups '*' lists them)" if hidden else ""
     print(f"{len(records)} articles{more}", file=out)

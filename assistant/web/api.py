@@ -28,6 +28,7 @@ import itertools
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -197,7 +198,7 @@ def _record(record: Any, viewer: Viewer, text: bool = False) -> dict[str, Any]:
     """An article record as JSON; its access labels only for a viewer who reads every article
     (another viewer would learn the names of groups it is not in)."""
     hidden = {"content_hash", "body_hash", *(() if text else ("text",)), *(() if viewer.reads_all else ("access",))}
-    return {k: v for k, v in vars(record).items() if k not in hidden}
+    return {k: v for k, v in asdict(record).items() if k not in hidden}
 
 
 def redact(report: Any, viewer: Viewer) -> Any:
