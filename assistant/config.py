@@ -77,7 +77,9 @@ class Settings:
     server_threads: int = _setting(
         0, "Requests one server process works on at once (FastAPI's thread pool); 0: its default of 40."
     )
-    near_duplicate: float = _setting(0.6, "Word-shingle overlap above which two articles are one story.")
+    near_duplicate: float = _setting(
+        0.97, "Share of each other's word 5-grams two texts must hold to be one story published twice (versions.py)."
+    )
     max_file_bytes: int = _setting(20_000_000, "Largest article file accepted; for JSONL, the largest line (a JSONL file streams, of any size).")
     feed_timeout_s: float = _setting(
         30.0, "Seconds a feed URL may take to answer and send the whole feed (assistant ingest URL, assistant watch)."

@@ -1,5 +1,7 @@
 """Ingestion: every format reaches a citation with its metadata; re-ingest is incremental and
-idempotent; near-duplicates are reported, not indexed twice; the lexical index follows Chroma."""
+idempotent; one text under two names is indexed once and a story's newer version at its address
+replaces the older (tests/test_versions.py has the rule on real reports); the lexical index
+follows Chroma."""
 
 from __future__ import annotations
 
@@ -103,7 +105,7 @@ def test_reingest_is_incremental_and_idempotent(make_assistant, tmp_path: Path) 
     assert assistant.store.orphan_chunk_ids() == []
 
 
-def test_near_duplicates_are_reported_not_indexed_twice(make_assistant, tmp_path: Path) -> None:
+def test_one_text_under_two_names_is_indexed_once_and_a_newer_version_replaces_it(make_assistant, tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     story = ("Storm closes mountain pass\n\nHeavy snow closed the mountain pass on Sunday, stranding "
@@ -114,15 +116,19 @@ def test_near_duplicates_are_reported_not_indexed_twice(make_assistant, tmp_path
     assistant = make_assistant(corpus_dir=corpus)
     report = assistant.ingest()
     assert len(report.added) == 1 and len(report.duplicates) == 1
-    assert "near-duplicate of" in report.duplicates[0].reason
-    assert len(assistant.articles()) == 1
+    assert "republished: a copy of 'Storm closes mountain pass' (agency.txt)" in report.duplicates[0].reason
+    (kept,) = assistant.articles()
+    assert kept.key == "agency.txt" and [c.title for c in kept.copies] == ["Snowstorm closes mountain pass"]
 
-    updated = corpus / "update.md"
-    updated.write_text("---\npublished: 2024-01-08\n---\n" + story + " The pass reopened on Wednesday morning.")
-    report = assistant.ingest()
-    assert [e.key for e in report.added] == ["update.md"]
-    assert any("superseded" in e.reason for e in report.removed)
-    assert [a.key for a in assistant.articles()] == ["update.md"]
+    front = "---\nurl: https://news.example/pass\npublished: {}\n---\n"
+    (corpus / "agency.txt").rename(corpus / "agency.md")
+    (corpus / "agency.md").write_text(front.format("2024-01-07") + story)
+    (corpus / "update.md").write_text(front.format("2024-01-08") + story + " The pass reopened on Wednesday morning.")
+    report = assistant.ingest(sync=True)
+    assert sorted(e.key for e in report.added) == ["syndicated-copy.txt", "update.md"]  # the copy stands alone again
+    assert [(e.key, e.reason) for e in report.removed] == [("agency.txt", "file is gone")]
+    assert [e.key for e in report.duplicates] == ["agency.md"] and "older version" in report.duplicates[0].reason
+    assert sorted(a.key for a in assistant.articles()) == ["syndicated-copy.txt", "update.md"]
 
 
 def test_lexical_index_is_rebuilt_when_missing(make_assistant, tmp_path: Path) -> None:

@@ -143,18 +143,18 @@ def test_a_relabel_cut_short_is_repaired_by_the_next_ingest(make_assistant, tmp_
     assert "4.5 percent" not in json.dumps(assistant.ask("How much will salaries rise?").to_dict())
 
 
-def test_near_duplicates_merge_only_under_the_same_labels(make_assistant, tmp_path: Path) -> None:  # noqa: ANN001
+def test_copies_merge_only_under_the_same_labels(make_assistant, tmp_path: Path) -> None:  # noqa: ANN001
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.md").write_text(f"---\ntitle: Talks\npublished: 2024-03-01\n---\n{MERGER}\n")
-    (corpus / "b.md").write_text(f"---\ntitle: Talks (legal)\npublished: 2024-03-02\naccess: [legal]\n---\n{MERGER} "
-                                 "The agreed price is 7.3 billion krona.\n")
+    (corpus / "b.md").write_text(f"---\ntitle: Talks (legal)\npublished: 2024-03-02\naccess: [legal]\n---\n{MERGER}\n")
     assistant = make_assistant()
     report = assistant.ingest()
     assert len(report.added) == 2 and not report.duplicates and not report.removed
-    (corpus / "c.md").write_text(f"---\ntitle: Talks again\npublished: 2024-02-01\n---\n{MERGER}\n")
+    (corpus / "c.md").write_text(f"---\ntitle: Talks again\npublished: 2024-03-02\n---\n{MERGER}\n")
     report = assistant.ingest()
     assert [e.key for e in report.duplicates] == ["c.md"] and "'Talks'" in report.duplicates[0].reason
+    assert {a.key: [c.key for c in a.copies] for a in assistant.articles("*")} == {"a.md": ["c.md"], "b.md": []}
 
 
 def test_settings_map_keys_and_logins_to_groups() -> None:

@@ -4,13 +4,10 @@
   the stored one is skipped, so running the same ingest twice changes nothing.
 * An article whose only change is its access labels keeps its chunks and vectors: their labels
   are changed in place (``Store.relabel_article``), reported as updated.
-* A changed article replaces its old version; a near-duplicate of another indexed article (the
-  same wire story under another name, or an updated version of it) is reported and not indexed
-  twice: the later-published version is kept. Near-duplicate means near-identical text: close
-  article vectors, most word 5-grams shared, and the shorter text all but contained in the
-  longer; pages that share a template (two reference pages of one manual) are not. Only articles
-  with the same access labels are compared: a public copy of a restricted story is indexed
-  beside it, and neither replaces the other, so no reader gets a version they may not read.
+* A changed article replaces its old version. Several articles telling one story (versions of
+  it at one address, or one text republished under other names) are indexed once, whatever the
+  order they come in; every other article is indexed, however many words it shares with
+  another: assistant/index/versions.py has the rule.
 * ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone). A feed is a
   window onto its newest entries, so an entry that drops out of a feed file stays indexed (it
   goes when the file does), and what came from a feed URL is never removed by a sync.
@@ -27,17 +24,18 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..ingest.articles import Article, find_files, marks_up_headings, stream_file
 from ..ingest.feeds import feed_key, fetch_feed, is_feed_file, is_feed_url, read_feed
 from ..ingest.chunking import Chunk, chunk_text, sentences_to_embed
-from .shingles import shingle_containment, shingle_overlap
+from .records import ArticleRecord, Copy
+from .versions import Ledger, as_copy, newer
 from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
-from .report import Entry, IngestReport  # noqa: F401 - IngestReport is re-exported
+from .report import Entry, IngestReport, older_version, republished_copy  # noqa: F401 - IngestReport is re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -47,10 +45,6 @@ if TYPE_CHECKING:
 # 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds; 4: a sentence that opens with a number
 CHUNKER_VERSION = "4"
 STORE_VERSION = "3"  # 2: sentence vectors stored at ingest; 3: a page's under its title and heading (older indexes are re-ingested)
-# Share of the shorter text's word 5-grams that the longer must hold: an updated or re-headlined
-# story keeps ~0.95-1.0; two manual pages sharing a template but not their subject have 0.84
-# (dblink_build_sql_insert / _update, docs/evaluation.md "Near-duplicates").
-NEAR_CONTAINMENT = 0.9
 
 
 @dataclass
@@ -60,6 +54,7 @@ class _Pending:
     chunks: list[Chunk]
     replaces: bool
     body_hash: str = ""
+    supersedes: list[Copy] = field(default_factory=list)  # older versions, removed when it is written
 
 
 def content_hash(article: Article, settings: Settings) -> str:
@@ -128,7 +123,9 @@ class Ingester:
         orphans = self.store.orphan_chunk_ids()
         if orphans:
             self.store.delete_chunks(orphans)
-        existing = self.store.article_records()
+        self.ledger = Ledger(self.store, self.store.article_records())
+        self.cancelled: dict[str, Copy] = {}  # planned articles a later version in the batch replaced
+        self.fetched = fetched
         files, errors = find_files(paths)
         report.failed += [Entry(title="", key=e.path, reason=str(e)) for e in errors]
         seen: set[str] = set()
@@ -140,7 +137,7 @@ class Ingester:
             counted = 0
             for article in self._load(path, report, loaded_files):
                 seen.add(article.id)
-                batch = self._add(article, existing, report, batch)
+                batch = self._add(article, report, batch)
                 if bar is not None:  # about the article's share of its file (a JSONL line)
                     step = min(len(article.text) + len(article.title), size - counted)
                     bar.update(step)
@@ -152,12 +149,13 @@ class Ingester:
         for items in fetched:  # feed URLs, read before the lock was taken
             for article in self._take(items, report):
                 seen.add(article.id)
-                batch = self._add(article, existing, report, batch)
+                batch = self._add(article, report, batch)
         self._flush(batch, report)
         if bar is not None:
             bar.close()
         if sync:
-            self._sync(existing, seen, loaded_files, report)
+            self._sync(seen, loaded_files, report)
+        self._redo(report)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -203,24 +201,41 @@ class Ingester:
             else:
                 yield item
 
-    def _add(self, article: Article, existing: dict, report: IngestReport, batch: list[_Pending]) -> list[_Pending]:
+    def _add(self, article: Article, report: IngestReport, batch: list[_Pending]) -> list[_Pending]:
         """The batch with the article planned into it; embedded and stored once it is big enough."""
-        if pending := self._plan(article, existing, report):
+        if pending := self._plan(article, report):
             batch.append(pending)
         if sum(len(p.chunks) for p in batch) >= 4 * self.settings.embedding_batch_size:
             self._flush(batch, report)
             return []
         return batch
 
-    def _plan(self, article: Article, existing: dict, report: IngestReport) -> _Pending | None:
+    def _plan(self, article: Article, report: IngestReport) -> _Pending | None:
+        self.ledger.again.discard(article.key)
         body = body_hash(article, self.settings)
         digest = labelled_hash(body, article.access)
-        old = existing.get(article.id)
+        old = self.ledger.records.get(article.id)
         if old is not None and old.content_hash == digest:
             report.unchanged.append(Entry(article.title, article.key, article.id))
             return None
-        if old is not None and old.content_hash and old.body_hash == body:  # only its labels changed
+        if (listed := self.ledger.copy(article.id)) is not None:
+            holder = self.ledger.records[self.ledger.holder[article.id]]
+            if listed.content_hash == digest:
+                report.duplicates.append(republished_copy(article, holder))
+                return None
+            self.ledger.set_copies(holder, [c for c in holder.copies if c.id != article.id])  # changed: compared afresh
+        item = as_copy(article, digest)
+        rivals = self.ledger.rivals(item, article.access)
+        if (winner := next((r for r in rivals if newer(r, item)), None)) is not None:
+            report.duplicates.append(older_version(article, winner))
+            self.ledger.beaten.append((article.access, item))
+            if old is not None:
+                self.ledger.drop(old.id)
+            return None
+        if old is not None and old.content_hash and old.body_hash == body and not (old.copies or rivals):  # only its labels
             self.store.relabel_article(article.id, old.access, article.access, digest, body)
+            self.ledger.forget(old.id)
+            self.ledger.add(replace(old, access=article.access, content_hash=digest, body_hash=body))
             report.updated.append(Entry(article.title, article.key, article.id,
                                         "access labels changed (not re-embedded)"))
             return None
@@ -231,7 +246,12 @@ class Ingester:
         if not chunks:
             report.failed.append(Entry(article.title, article.key, article.id, "no text to index"))
             return None
-        return _Pending(article, digest, chunks, replaces=old is not None, body_hash=body)
+        for rival in rivals:
+            if rival.id not in self.ledger.records and rival.id not in self.ledger.holder:  # planned, not written
+                self.cancelled[rival.id] = item
+                self.ledger.release(rival, article.access)
+        self.ledger.claim(item, article.access)
+        return _Pending(article, digest, chunks, replaces=old is not None, body_hash=body, supersedes=rivals)
 
     def _flush(self, batch: list[_Pending], report: IngestReport) -> None:
         """Embed the batch's chunks and, in the same call, each distinct quotable sentence (a web
@@ -253,48 +273,72 @@ class Ingester:
             offset, at = offset + n, at + len(found)
 
     def _store(self, pending: _Pending, vectors, sentence_vectors, report: IngestReport) -> None:  # noqa: ANN001
+        """Write an article, after removing the older versions it replaces; or, when it republishes
+        an indexed text, list it (or the later copies) in the earliest copy's record instead."""
         article = pending.article
-        entry = Entry(article.title, article.key, article.id)
-        twin = self._near_duplicate(article, vectors)
-        if twin is not None and twin.published >= article.published:
-            reason = f"near-duplicate of '{twin.title}' ({twin.key}); not indexed twice"
-            report.duplicates.append(Entry(article.title, article.key, article.id, reason, twin.access))
+        if (winner := self.cancelled.pop(article.id, None)) is not None:
+            self.ledger.drop(article.id)  # its own earlier text, if indexed
+            report.duplicates.append(older_version(article, winner))
             return
-        if twin is not None:
-            self.store.delete_article(twin.id)
-            report.removed.append(
-                Entry(twin.title, twin.key, twin.id, f"superseded by the later version {article.key}", twin.access)
-            )
+        for rival in pending.supersedes:
+            if (access := self.ledger.retire(rival)) is not None:
+                reason = f"an older version of '{article.title}', replaced by {article.key}"
+                report.removed.append(Entry(rival.title, rival.key, rival.id, reason, access))
         if pending.replaces:
-            self.store.delete_article(article.id)
+            self.ledger.drop(article.id)
+        primaries = self.ledger.republished(article, vectors, self.settings.near_duplicate)
+        lead, copies, merged = self.ledger.gather(as_copy(article, pending.content_hash), primaries)
+        report.duplicates += [republished_copy(other, lead) for other in merged]
+        if lead.id != article.id:
+            report.duplicates.append(republished_copy(article, lead))
+            return
         self.store.put_article(article, pending.content_hash, pending.chunks, vectors, sentence_vectors,
-                               body_hash=pending.body_hash)
+                               body_hash=pending.body_hash, copies=copies)
+        self.ledger.add(ArticleRecord(article.id, article.key, article.title, article.source, article.url,
+                                      article.published, article.author, pending.content_hash, len(pending.chunks),
+                                      access=article.access, body_hash=pending.body_hash, copies=copies))
         report.chunks += len(pending.chunks)
-        (report.updated if pending.replaces else report.added).append(entry)
+        (report.updated if pending.replaces else report.added).append(Entry(article.title, article.key, article.id))
 
-    def _near_duplicate(self, article: Article, vectors):  # noqa: ANN001, ANN202
-        mean = vectors.mean(axis=0)
-        for other_id, similarity in self.store.similar_articles(mean, n=3, access=article.access):
-            if other_id == article.id or similarity < 0.9:
-                continue
-            other = self.store.get_article(other_id)
-            if (other and other.access == article.access and shingle_overlap(other.text, article.text) >= self.settings.near_duplicate
-                    and shingle_containment(other.text, article.text) >= NEAR_CONTAINMENT):
-                return other
-        return None
+    def _redo(self, report: IngestReport) -> None:
+        """Compare afresh the articles whose standing changed after they were read: the copies of
+        an article since removed, and older versions whose newer one is gone. Their files are read
+        again; what this ingest said of them before is replaced."""
+        for _ in range(3):  # a redone article unsettles others only when it replaces a version with copies
+            keys = self.ledger.unsettled()
+            if not keys:
+                return
+            report.duplicates = [e for e in report.duplicates if e.key not in keys]
+            batch = []
+            for file_key in sorted({key.split("#")[0] for key in keys}):
+                found = ((a for items in self.fetched for a in self._take(items, IngestReport())) if is_feed_url(file_key)
+                         else self._load(self._path(file_key), IngestReport(), set()))
+                for article in found:
+                    if article.key in keys and (pending := self._plan(article, report)):
+                        batch.append(pending)
+            self._flush(batch, report)
 
-    def _sync(self, existing: dict, seen: set[str], loaded_files: set[str], report: IngestReport) -> None:
-        for record in existing.values():
-            if record.id in seen:
-                continue
-            file_key = record.key.split("#")[0]
-            if is_feed_url(file_key):  # a feed URL: no file to be gone, and a feed that is down is not gone
-                continue
-            path = Path(file_key)
-            path = path if path.is_absolute() else self.settings.corpus_dir / path
-            if not path.exists() or file_key in loaded_files:
-                self.store.delete_article(record.id)
+    def _sync(self, seen: set[str], loaded_files: set[str], report: IngestReport) -> None:
+        for article_id in list(self.ledger.records):
+            record = self.ledger.records.get(article_id)
+            gone = [c for c in record.copies if c.id not in seen and self._gone(c.key, loaded_files)] if record else []
+            if gone:
+                record = self.ledger.set_copies(record, [c for c in record.copies if c not in gone])
+                report.removed += [Entry(c.title, c.key, c.id, "file is gone") for c in gone]
+            if record is not None and record.id not in seen and self._gone(record.key, loaded_files):
+                self.ledger.drop(record.id)
                 report.removed.append(Entry(record.title, record.key, record.id, "file is gone"))
+
+    def _gone(self, key: str, loaded_files: set[str]) -> bool:
+        """Whether an article's file is gone, or is there but no longer holds it (a JSONL line)."""
+        file_key = key.split("#")[0]
+        if is_feed_url(file_key):  # a feed URL: no file to be gone, and a feed that is down is not gone
+            return False
+        return file_key in loaded_files or not self._path(file_key).exists()
+
+    def _path(self, file_key: str) -> Path:
+        path = Path(file_key)
+        return path if path.is_absolute() else self.settings.corpus_dir / path
 
 
 def _size(path: Path) -> int:

@@ -4,6 +4,7 @@ the Python API hands back (assistant/index/ingester.py fills it)."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -44,3 +45,15 @@ class IngestReport:
             f"{len(self.removed)} removed, {len(self.duplicates)} duplicate, {len(self.failed)} failed "
             f"({self.chunks} chunks in {self.seconds:.1f} s)"
         )
+
+
+def older_version(article: Any, winner: Any) -> Entry:
+    """The line of an article not indexed because ``winner`` is a newer version (versions.py)."""
+    reason = f"an older version of '{winner.title}' ({winner.key}); not indexed"
+    return Entry(article.title, article.key, article.id, reason, article.access)
+
+
+def republished_copy(article: Any, lead: Any) -> Entry:
+    """The line of an article listed as a copy in ``lead``'s record instead of being indexed."""
+    reason = f"republished: a copy of '{lead.title}' ({lead.key}), indexed once; its record lists this one"
+    return Entry(article.title, article.key, article.id, reason, article.access)

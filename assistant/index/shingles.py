@@ -1,5 +1,5 @@
-"""Word 5-gram overlap of two texts: the near-duplicate check's test of near-identical text
-(assistant/index/ingester.py)."""
+"""Word 5-gram overlap of two texts: the test of near-identical text that tells a story published
+twice from two reports sharing their wording (assistant/index/versions.py)."""
 
 from __future__ import annotations
 
@@ -24,6 +24,16 @@ def shingle_containment(a: str, b: str, size: int = 5) -> float:
     """
     sa, sb = _shingles(a, size), _shingles(b, size)
     return len(sa & sb) / min(len(sa), len(sb)) if sa and sb else 0.0
+
+
+def shingle_agreement(a: str, b: str, size: int = 5) -> float:
+    """Share of each text's word 5-grams found in the other, the lower of the two, 0..1: the
+    longer text's containment in the shorter.
+
+    Example: ``shingle_agreement("a b c d e f", "a b c d e f g")`` -> ``0.666...`` (2 of 3)
+    """
+    sa, sb = _shingles(a, size), _shingles(b, size)
+    return len(sa & sb) / max(len(sa), len(sb)) if sa and sb else 0.0
 
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
