@@ -21,7 +21,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,16 +34,13 @@ from .records import ArticleRecord, Copy
 from .versions import Ledger, as_copy, newer
 from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
+from .hashes import CHUNKER_VERSION, STORE_VERSION, body_hash, content_hash, labelled_hash  # noqa: F401 - re-exported
 from .report import Entry, IngestReport, older_version, republished_copy  # noqa: F401 - IngestReport is re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings
     from .embeddings import Embedder
     from .store import Store
-
-# 3: text laid out by blocks (HTML as shown, soft line breaks), sentence kinds; 4: a sentence that opens with a number
-CHUNKER_VERSION = "4"
-STORE_VERSION = "3"  # 2: sentence vectors stored at ingest; 3: a page's under its title and heading (older indexes are re-ingested)
 
 
 @dataclass
@@ -55,31 +51,6 @@ class _Pending:
     replaces: bool
     body_hash: str = ""
     supersedes: list[Copy] = field(default_factory=list)  # older versions, removed when it is written
-
-
-def content_hash(article: Article, settings: Settings) -> str:
-    """A digest of everything stored for an article: :func:`body_hash` and its access labels
-    (an unlabelled article's is its body hash, as it was before labels existed)."""
-    return labelled_hash(body_hash(article, settings), article.access)
-
-
-def labelled_hash(body: str, access: tuple[str, ...]) -> str:
-    """A body hash with access labels added; the body hash itself when there are none."""
-    if not access:
-        return body
-    return hashlib.sha256(f"{body}\x1faccess={','.join(access)}".encode("utf-8")).hexdigest()
-
-
-def body_hash(article: Article, settings: Settings) -> str:
-    """A digest of everything that decides an article's chunks and vectors."""
-    parts = [
-        article.title, article.text, article.source, article.url, article.published, article.author,
-        repr(article.pages), repr(article.blocks), settings.embedding_model, str(settings.chunk_chars),
-        str(settings.chunk_overlap_chars), CHUNKER_VERSION, STORE_VERSION,
-    ]
-    if settings.embedding_backend == "onnx-int8":  # its vectors differ (cosine ~0.99); fp32 onnx matches torch
-        parts.append(settings.embedding_backend)
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 class Ingester:
