@@ -127,9 +127,11 @@ def main() -> None:
             answer["row"].update(f1=round(scores[-1], 3), predicted=len(predicted), gold=len(set(story["dates"])))
         figures["timeline_date_f1"] = round(statistics.fmean(scores), 3)
         figures["timeline_n"] = len(scores)
-    times = sorted(r["ms"] for r in rows)
-    if times:
-        figures["ask_ms_p50"] = round(statistics.median(times), 1)
+    for kind in ("factoid", "unanswerable", "changing", "timeline"):
+        times = sorted(r["ms"] for r in rows if r["kind"] == kind)
+        if times:
+            figures[f"{kind}_ask_ms_p50"] = round(statistics.median(times), 1)
+            figures[f"{kind}_ask_ms_p95"] = round(times[min(len(times) - 1, int(0.95 * len(times)))], 1)
     if args.rows:
         args.rows.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     print(json.dumps(figures, indent=1))

@@ -245,3 +245,22 @@ def test_cli_prints_the_draft_as_it_streams_then_the_checked_answer_and_sources(
     draft, checked = out.getvalue().split(CHECKED_HEADING)
     assert "Paris" in draft and "Paris" not in checked.split("Sources:")[0]
     assert "2010" in checked and "Sources:" in checked
+
+
+def test_a_dated_question_gives_the_model_the_reports_dates_and_the_rule_and_its_answer_is_checked(shipped):
+    """With a language model, a rate question about March 2008 reaches it with the statements of that
+    time among the passages, each dated, and the rule for values that change; its answer, citing the
+    statements it used, is checked against them like any other."""
+    question = "What was the target for the federal funds rate in March 2008?"
+    probe = ScriptedChatModel(replies=["The articles do not say."])
+    llm_assistant(shipped, probe).ask(question)
+    [system, user] = probe.calls[0]
+    assert "on or before the date the question asks about" in system.content
+    headers = dict(re.findall(r"^\[(\d+)\] FOMC statement, [^(]*\(.*?published (\d{4}-\d\d-\d\d)\)$", user.content, re.M))
+    march, january = (next(n for n, day in headers.items() if day == d) for d in ("2008-03-18", "2008-01-30"))
+    reply = (f"The Federal Open Market Committee decided to lower its target for the federal funds rate 75 basis "
+             f"points to 2-1/4 percent [{march}]. Before that it lowered the target 50 basis points to 3 percent [{january}].")
+    answer = llm_assistant(shipped, ScriptedChatModel(replies=[reply])).ask(question)
+    assert not answer.fallback and [s.verified for s in answer.sentences] == [True, True], answer.text
+    cited = {c.n: c.published[:10] for c in answer.citations}
+    assert cited == {int(march): "2008-03-18", int(january): "2008-01-30"}

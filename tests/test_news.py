@@ -67,5 +67,5 @@ def test_the_founding_question_still_gives_2010(shipped: Assistant) -> None:
 
 def test_a_question_about_the_present_that_no_report_answers_abstains(shipped: Assistant) -> None:
     answer = shipped.ask("Who is the current U.S. ambassador to Japan?")
-    assert answer.abstained or "ambassador" in answer.citations[0].quote.lower(), answer.text
-    assert not answer.short_answer or "ambassador" in answer.citations[0].quote.lower()
+    # no article names one: it abstains, or gives the article's own words without a short answer
+    assert answer.abstained or not answer.short_answer, answer.short_answer

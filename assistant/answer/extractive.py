@@ -157,8 +157,11 @@ class ExtractiveAnswerer:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
                 cand, span, confidence = found
-                if confidence < self.reader.short_answer_above:
-                    span = None  # it answers, but a phrase this unsure is more often wrong than right
+                if confidence < self.reader.short_answer_above or not _on_topic(question, _window(cand).text):
+                    # it answers, but a phrase this unsure is more often wrong than right; or it is read
+                    # from a passage about something else ("Who is the U.S. ambassador to Japan?" is not
+                    # answered "China" from "China, a neighbor of Japan, ..."): the quotes answer alone
+                    span = None
                 # The reader's sentence first, and every sentence the scorer chose after it (one more
                 # quote when the reader's is not among them: the scorer's best stays cited).
                 chosen = [cand, *(c for c in chosen if (c.passage.chunk.article_id, c.start) !=
