@@ -209,7 +209,9 @@ class Assistant:
         elif story is not None:  # a model's answerer keeps the extractive one it falls back to
             answer = build_timeline(self.answerer.fallback, standalone, story[0], topic_vector, passages, story[1])
         elif isinstance(self.answerer, ExtractiveAnswerer):
-            answer = (answer_at(self.answerer, search, standalone, passages, asked, viewer, self.embedder.embed)
+            answer = (answer_at(self.answerer, search, standalone, passages, asked, viewer, self.embedder.embed,
+                                plain=lambda: self.answerer.answer(standalone, vector, self.retriever.search(
+                                    standalone, k or self.settings.k, filters, vector, viewer), viewer))
                       if asked is not None
                       else self.answerer.answer(standalone, vector, passages, viewer))
         else:  # the model's draft streams as it is written; the checked answer comes with "done"

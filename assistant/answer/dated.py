@@ -44,16 +44,18 @@ _VALUE = re.compile(r"\d+(?:[-/.,]\d+)*(?:\s*(?:percent|%))?|\b(?:January|Februa
 
 
 def answer_at(answerer: ExtractiveAnswerer, search: Search, question: str, passages: list[Passage],
-              asked: AskedTime, viewer: Viewer, embed: Callable[[list[str]], np.ndarray]) -> Answer:
-    """The answer that held at ``asked.end`` (see the module docstring); the plain answer when the
-    passages carry no dates before it. ``passages`` are ``dated_passages``; newer reports are
-    searched for until none answers (``_walk_forward``)."""
+              asked: AskedTime, viewer: Viewer, embed: Callable[[list[str]], np.ndarray],
+              plain: Callable[[], Answer]) -> Answer:
+    """The answer that held at ``asked.end`` (see the module docstring); ``plain()``, the answer the
+    question gets without reading its time, when no dated report answers (an undated manual gets
+    exactly what it got before). ``passages`` are ``dated_passages``; newer reports are searched for
+    until none answers (``_walk_forward``)."""
     topic = without_time(question, asked)  # the time picks the report; the rest of the question the sentence
     vector = embed([topic])[0]
     passages = _walk_forward(answerer, search, topic, vector, passages, asked, len(passages) or 15)
     reports = _reports(answerer, topic, vector, passages, asked.end)
     if not reports:
-        return answerer.answer(question, vector, passages, viewer)
+        return plain()
     by_article: dict[str, list[Passage]] = {}
     for p in passages:
         by_article.setdefault(p.chunk.article_id, []).append(p)
@@ -63,7 +65,7 @@ def answer_at(answerer: ExtractiveAnswerer, search: Search, question: str, passa
         if not first.abstained:
             break
     if first is None or first.abstained:
-        return answerer.answer(question, vector, passages, viewer)
+        return plain()
     first.as_of = asked.end.isoformat() if asked.end and not asked.present else first.citations[0].published[:10]
     value, since, before = _value(first), first.citations[0], None
     older_reports = reports[at + 1 : at + 1 + MAX_OLDER] if _states_value(first) else []
