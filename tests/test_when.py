@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from assistant.answer.timeline import timeline_topic
-from assistant.answer.when import asked_time, spelled
+from assistant.answer.when import asked_time
+from assistant.ingest.dates import human_date
 
 
 @pytest.mark.parametrize(("question", "start", "end"), [
@@ -58,6 +59,6 @@ def test_other_questions_are_not_timelines(question: str) -> None:
 
 
 def test_dates_are_spelled_as_people_write_them() -> None:
-    assert spelled("2006-06-29") == "29 June 2006"
-    assert spelled("2020-11-07T12:00:00+00:00") == "7 November 2020"
-    assert spelled("") == ""
+    assert human_date("2006-06-29") == "29 June 2006"
+    assert human_date("2020-11-07T12:00:00+00:00") == "7 November 2020"
+    assert human_date("") == ""

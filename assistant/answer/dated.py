@@ -25,7 +25,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from .answers import Answer, Citation
-from .when import AskedTime, spelled
+from ..ingest.dates import human_date
+from .when import AskedTime
 
 if TYPE_CHECKING:
     import numpy as np
@@ -163,10 +164,10 @@ def _normal(text: str) -> str:
 
 def _say_when(answer: Answer, asked: AskedTime, since: Citation, before: Answer | None) -> None:
     """Adds the dates to ``answer``: "as of", and "It changed: X since <date> [n]; Y before [m]"."""
-    held_at = spelled(answer.as_of)
+    held_at = human_date(answer.as_of)
     lead = (f"As of {held_at} (the newest report that answers):" if asked.present
             else f"As of {held_at} (asked: {asked.phrase}; the latest report by then is of "
-                 f"{spelled(answer.citations[0].published)}):")
+                 f"{human_date(answer.citations[0].published)}):")
     answer.text = f"{lead} {answer.text}"
     if before is None:
         return
@@ -175,7 +176,7 @@ def _say_when(answer: Answer, asked: AskedTime, since: Citation, before: Answer 
     then = before.short_answer or before.citations[0].quote
     start_n = _cite(answer, since) if since.article_id != first.article_id else first.n
     before_n = _cite(answer, before.citations[0])
-    answer.text += (f" It changed: {shown} since {spelled(since.published)} [{start_n}]; "
+    answer.text += (f" It changed: {shown} since {human_date(since.published)} [{start_n}]; "
                     f"{then} before [{before_n}].")
 
 

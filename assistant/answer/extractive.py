@@ -34,7 +34,7 @@ from .defaults import asks_default, lift_defaults, states_default
 from .names import question_names, unmatched_names
 from .reasons import with_reason
 from .terms import terms as _terms
-from .when import spelled
+from ..ingest.dates import human_date
 
 if TYPE_CHECKING:
     import numpy as np
@@ -187,7 +187,7 @@ class ExtractiveAnswerer:
         """The names of ``question`` that no passage's title or text mentions (answer/names.py),
         except names the corpus is about (``LexicalIndex.is_common``, counting what ``viewer`` may read)."""
         # A news report gives its year as its date: "... in 2019?" is answered by a report of 2019.
-        texts = (f"{p.chunk.title}\n{p.chunk.text}\n{spelled(p.chunk.published)}" for p in passages)
+        texts = (f"{p.chunk.title}\n{p.chunk.text}\n{human_date(p.chunk.published)}" for p in passages)
         lexical, store = self.lexical, self.store
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name, viewer)
         return unmatched_names(question, texts, common)

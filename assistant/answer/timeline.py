@@ -25,7 +25,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from .answers import Answer, Citation, TimelineEntry
-from .when import asked_time, spelled
+from ..ingest.dates import human_date
+from .when import asked_time
 
 if TYPE_CHECKING:
     import numpy as np
@@ -126,8 +127,8 @@ def _answer(question: str, topic: str, entries: list) -> Answer:
             published=chunk.published, passage=chunk.text, quote=cand.text, start=cand.start, end=cand.end,
             score=round(score, 4), page=chunk.page_at(cand.start)))
         timeline.append(TimelineEntry(chunk.published[:10], cand.text, n))
-        lines.append(f"{spelled(chunk.published)}: {cand.text} [{n}]")
-    first, last = spelled(timeline[0].date), spelled(timeline[-1].date)
+        lines.append(f"{human_date(chunk.published)}: {cand.text} [{n}]")
+    first, last = human_date(timeline[0].date), human_date(timeline[-1].date)
     lead = (f"Timeline of {topic}: {len(timeline)} dated reports, {first} to {last}, oldest first."
             if len(timeline) > 1 else f"Timeline of {topic}: one dated report, {first}.")
     answer = Answer(question=question, text="\n".join([lead, *lines]), abstained=False, citations=citations)

@@ -81,15 +81,3 @@ def _period(kind: str, groups: tuple[str, ...]) -> tuple[date, date] | None:
         return date(year, 1, 1), date(year, 12, 31)
     except (ValueError, KeyError):
         return None  # "30 February 2008": not a date, so not a time the question asks about
-
-
-def spelled(iso: str) -> str:
-    """An ISO date as people write it.
-
-    Example: ``spelled("2006-06-29")`` -> ``"29 June 2006"``
-    """
-    try:
-        day = date.fromisoformat(iso[:10])
-    except ValueError:
-        return iso  # "" stays "": an undated article
-    return f"{day.day} {calendar.month_name[day.month]} {day.year}"
