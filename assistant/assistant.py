@@ -15,7 +15,7 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 from .access import Viewer, viewer_of
 from .answer import timeframe
 from .answer.conversation import better_supported
-from .answer.dated import answer_at, dated_passages
-from .answer.timeline import TIMELINE_PASSAGES, build_timeline, timeline_topic
+from .answer.dated import answer_at, dated_by_caller, dated_passages, within
+from .answer.timeline import timeline_answer, timeline_topic
 from .answer.when import AskedTime, asked_time
 from .answer.extractive import Answer, ExtractiveAnswerer
 from .answer.reader import reader_for
@@ -190,24 +190,21 @@ class Assistant:
         vector = self.embedder.embed([standalone])[0]
         timings["embed"] = _ms(started)
         mark = time.perf_counter()
-        asked = None if time_note or _dated_by_caller(filters) else self._asked(standalone, viewer)
+        asked = None if time_note or dated_by_caller(filters) else self._asked(standalone, viewer)
         story = timeline_topic(standalone)
-        if story is not None:
-            topic_vector = self.embedder.embed([story[0]])[0]
-            passages = self.retriever.search(story[0], TIMELINE_PASSAGES, filters, topic_vector, viewer,
-                                             candidates=2 * TIMELINE_PASSAGES)
+        answer = self._timeline(standalone, story, filters, viewer) if story is not None else None
+        if answer is not None:
+            passages = []
         elif asked is not None:  # the reports near the asked date are candidates too (dated.py)
             def search(q: str, n: int, scope: Filters, v: Any) -> list:  # the retriever, for this asker
-                return self.retriever.search(q, n, _within(filters, scope), v, viewer)
+                return self.retriever.search(q, n, within(filters, scope), v, viewer)
             passages = dated_passages(search, standalone, 3 * (k or self.settings.k), asked, vector)
         else:
             passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        if story is not None and isinstance(self.answerer, ExtractiveAnswerer):
-            answer = build_timeline(self.answerer, standalone, story[0], topic_vector, passages, story[1])
-        elif story is not None:  # a model's answerer keeps the extractive one it falls back to
-            answer = build_timeline(self.answerer.fallback, standalone, story[0], topic_vector, passages, story[1])
+        if answer is not None:
+            pass  # the timeline
         elif isinstance(self.answerer, ExtractiveAnswerer):
             answer = (answer_at(self.answerer, search, standalone, passages, asked, viewer, self.embedder.embed,
                                 plain=lambda: self.answerer.answer(standalone, vector, self.retriever.search(
@@ -272,6 +269,12 @@ class Assistant:
         assert best is not None
         return best.standalone_question
 
+    def _timeline(self, question: str, story: tuple[str, date | None], filters: Filters | None,
+                  viewer: Viewer) -> Answer | None:
+        extractive = self.answerer if isinstance(self.answerer, ExtractiveAnswerer) else self.answerer.fallback
+        search = lambda q, n, v: self.retriever.search(q, n, filters, v, viewer, candidates=2 * n)  # noqa: E731
+        return timeline_answer(extractive, search, self.embedder.embed, question, *story)
+
     def _asked(self, question: str, viewer: Viewer) -> AskedTime | None:
         """The time ``question`` asks about, the present read as the newest date ``viewer`` may see."""
         asked = asked_time(question)
@@ -297,15 +300,6 @@ class Assistant:
                 f"the question is {len(cleaned)} characters long; the limit is {self.settings.max_question_chars}"
             )
         return cleaned
-
-
-def _dated_by_caller(filters: Filters | None) -> bool:
-    return bool(filters and (filters.published_after or filters.published_before))
-
-
-def _within(filters: Filters | None, scope: Filters) -> Filters:
-    """``scope``'s dates with the caller's source filter."""
-    return replace(scope, source=filters.source) if filters and filters.source else scope
 
 
 def _ms(since: float) -> float:

@@ -69,3 +69,11 @@ def test_a_question_about_the_present_that_no_report_answers_abstains(shipped: A
     answer = shipped.ask("Who is the current U.S. ambassador to Japan?")
     # no article names one: it abstains, or gives the article's own words without a short answer
     assert answer.abstained or not answer.short_answer, answer.short_answer
+
+
+def test_a_timeline_question_about_an_undated_article_is_answered_from_it(shipped: Assistant) -> None:
+    """No dated report is about the joint document (the founding article has no date): the question
+    is answered as any other, quoting that article, rather than abstaining for want of dates."""
+    answer = shipped.ask("What is the timeline of the joint document?")
+    assert not answer.abstained and answer.timeline == []
+    assert answer.citations[0].title.startswith("Japan, U.S. to Compile Joint Document")

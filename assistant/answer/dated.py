@@ -208,3 +208,15 @@ def dated_passages(search: Search, question: str, k: int, asked: AskedTime, vect
         for passage in search(question, k, scope, vector):
             out.setdefault(passage.chunk.id, passage)
     return list(out.values())
+
+
+def dated_by_caller(filters: Filters | None) -> bool:
+    """Whether the caller set a date range: then the question's own time words are not read."""
+    return bool(filters and (filters.published_after or filters.published_before))
+
+
+def within(filters: Filters | None, scope: Filters) -> Filters:
+    """``scope``'s dates with the caller's source filter."""
+    from dataclasses import replace
+
+    return replace(scope, source=filters.source) if filters and filters.source else scope

@@ -21,6 +21,7 @@ development timelines (docs/evaluation.md, "News that moves").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -68,6 +69,17 @@ def timeline_topic(question: str) -> tuple[str, date | None] | None:
             if topic:
                 return topic, asked.start if asked else None
     return None
+
+
+def timeline_answer(answerer: ExtractiveAnswerer, search: Callable[[str, int, np.ndarray], list[Passage]],
+                    embed: Callable[[list[str]], np.ndarray], question: str, topic: str,
+                    since: date | None = None) -> Answer | None:
+    """The timeline of ``topic`` from the ``TIMELINE_PASSAGES`` passages ``search`` finds for it, or
+    None when no dated report is about it: then the question is answered as any other ("What is the
+    timeline of the plan?" of an undated article)."""
+    vector = embed([topic])[0]
+    answer = build_timeline(answerer, question, topic, vector, search(topic, TIMELINE_PASSAGES, vector), since)
+    return None if answer.abstained else answer
 
 
 def build_timeline(answerer: ExtractiveAnswerer, question: str, topic: str, vector: np.ndarray,
