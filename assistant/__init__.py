@@ -28,20 +28,20 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .answer.extractive import Answer, Citation
+    from .answer.answers import Answer, Citation, TimelineEntry
     from .assistant import Assistant, Event
-    from .index.ingester import IngestReport
+    from .index.report import IngestReport
     from .answer.retrieve import Filters
 
 __all__ = [
     "Answer", "ArticleNotFound", "Assistant", "AssistantError", "BadQuestion", "Citation",
     "ConfigError", "Event", "Filters", "IndexNotReady", "IngestLocked", "IngestReport", "LoadError",
-    "ModelError", "Settings", "Viewer",
+    "ModelError", "Settings", "TimelineEntry", "Viewer",
 ]
 
 _LAZY = {
-    "Assistant": "assistant", "Event": "assistant", "Answer": "answer", "Citation": "answer",
-    "IngestReport": "ingest", "Filters": "retrieve",
+    "Assistant": "assistant", "Event": "assistant", "Answer": "answer.answers", "Citation": "answer.answers",
+    "TimelineEntry": "answer.answers", "IngestReport": "index.report", "Filters": "answer.retrieve",
 }
 
 
