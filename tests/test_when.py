@@ -62,3 +62,14 @@ def test_dates_are_spelled_as_people_write_them() -> None:
     assert human_date("2006-06-29") == "29 June 2006"
     assert human_date("2020-11-07T12:00:00+00:00") == "7 November 2020"
     assert human_date("") == ""
+
+
+def test_a_figure_read_as_the_end_of_a_range_is_given_with_its_start() -> None:
+    from assistant.answer.extractive import whole_range
+
+    text = "The Committee decided to keep the target range for the federal funds rate at 0 to 1/4 percent."
+    end = text.index("1/4 percent")
+    assert text[slice(*whole_range(text, (end, end + 11)))] == "0 to 1/4 percent"
+    lowered = "lower its target for the federal funds rate 50 basis points to 3 percent"
+    at = lowered.index("3 percent")
+    assert whole_range(lowered, (at, at + 9)) == (at, at + 9)  # "points to 3 percent" is a move, not a range

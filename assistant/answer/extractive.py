@@ -179,6 +179,7 @@ class ExtractiveAnswerer:
             parts.append(f"{cand.text} [{n}]")
         answer = Answer(question=question, text=" ".join(parts), abstained=False, citations=citations)
         if span is not None and not asks_yes_no(question):  # a phrase is not a yes or a no: the quote answers
+            span = whole_range(chosen[0].text, span)
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
         return answer
@@ -215,6 +216,21 @@ class ExtractiveAnswerer:
                 if start < end and (i == 0 or _on_topic(question, window.text)):
                     return cand, (start - cand.start, end - cand.start), reading.answerable_score
         return None
+
+
+_RANGE_START = re.compile(r"\b\d[\d,./-]*(?:\s*(?:%|percent))?\s+to\s+$")
+
+
+def whole_range(text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """A figure read as the end of a range is given with its start: the reader may answer "1/4 percent"
+    where the sentence says "at 0 to 1/4 percent".
+
+    Example: ``whole_range("kept at 0 to 1/4 percent.", (13, 24))`` -> ``(8, 24)``
+    """
+    if not text[span[0]:span[1]][:1].isdigit():
+        return span
+    found = _RANGE_START.search(text[:span[0]])
+    return (found.start(), span[1]) if found else span
 
 
 def _on_topic(question: str, text: str) -> bool:
