@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING
 from ..access import ANONYMOUS, Viewer
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
 from .defaults import asks_default, lift_defaults, states_default
+from .asks import NUMBER, asks_yes_no, quotable_kinds, wants
 from .names import question_names, unmatched_names
 from .reasons import with_reason
 from .terms import terms as _terms
@@ -45,20 +46,6 @@ if TYPE_CHECKING:
     from .reader import Reader, Window
     from .retrieve import Passage
 
-_YEAR_OR_DATE = re.compile(
-    r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(January|February|March|April|May|June|July|August|September|"
-    r"October|November|December)\b|\b\d{1,2}(st|nd|rd|th)? century\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"\b\d[\d,.]*\b|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", re.I)
-# Questions that ask for what only a code block or a table row holds (sentence kinds, chunking.py).
-_ASKS_FOR = (
-    ("code", re.compile(r"\b(examples?|syntax|snippet|code|command line|(?:sql|shell) command)\b", re.I)),
-    ("table", re.compile(r"\b(range of|ranges|how many bytes|storage size|rows? of|columns?)\b", re.I)),
-)
-# "Can I ...?", "Is X ...?" (its last sentence, if several), but not "Is it A or B?", which a phrase answers.
-_YES_NO = re.compile(r"^\W*(is|are|was|were|am|do|does|did|can|could|will|would|shall|should|may|might|must|has|have|"
-                     r"had|isn't|aren't|doesn't|don't|can't|won't)\b(?!.*\bor\b)", re.I | re.S)
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
 
@@ -94,7 +81,7 @@ class ExtractiveAnswerer:
               limit: int | None = None) -> list[tuple[float, _Candidate]]:
         """Every candidate sentence (the first ``limit``, default ``max_candidates``) with its score, best first."""
         candidates = _candidates(passages, limit or self.max_candidates, quotable_kinds(question))
-        wants = _wants(question)
+        pattern = wants(question)
         if not candidates:
             return []
         semantic = self._vectors(candidates) @ vector
@@ -103,11 +90,11 @@ class ExtractiveAnswerer:
         for cand, sim in zip(candidates, semantic):
             words = _terms(cand.text)
             lexical = len(terms & words) / len(terms) if terms else 0.0
-            bonus = 1.0 if wants is not None and wants.search(cand.text) else 0.0
+            bonus = 1.0 if pattern is not None and pattern.search(cand.text) else 0.0
             total = WEIGHTS["semantic"] * float(sim) + WEIGHTS["lexical"] * lexical + WEIGHTS["type"] * bonus
             scored.append((total, cand))
         scored.sort(key=lambda item: -item[0])
-        if asks_default(question) or (wants is _NUMBER and not _NUMBER.search(scored[0][1].text)):
+        if asks_default(question) or (pattern is NUMBER and not NUMBER.search(scored[0][1].text)):
             scored = lift_defaults(question, scored, WEIGHTS["type"], WEIGHTS["lexical"])
             scored.sort(key=lambda item: -item[0])
         return scored
@@ -261,16 +248,6 @@ def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
     return cand  # the span is cut to the candidate: a heading, code or table row around it is context only
 
 
-def quotable_kinds(question: str) -> frozenset[str]:
-    """The kinds of sentence that may answer: prose, and code or table rows when asked for.
-
-    Headings, captions and fragments (a line without final punctuation) never answer.
-
-    Example: ``quotable_kinds("show an example of CLUSTER")`` -> ``frozenset({"prose", "code"})``
-    """
-    return frozenset(["prose"] + [kind for kind, asks in _ASKS_FOR if asks.search(question)])
-
-
 def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = frozenset({"prose"})) -> list[_Candidate]:
     """Sentences of the passages of the quotable ``kinds``, best passage first, each sentence once."""
     seen: set[tuple[str, int]] = set()
@@ -293,27 +270,9 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
     return out
 
 
-def asks_yes_no(question: str) -> bool:
-    """Whether the question's last sentence asks yes or no.
-
-    Example: ``asks_yes_no("I use bloom. Can it do range scans?")`` -> ``True``
-    """
-    return _YES_NO.search(re.split(r"(?<=[.!?])\s+(?=\S)", question.strip())[-1]) is not None
-
-
 def _once(chosen: list[_Candidate]) -> list[_Candidate]:
     """Each sentence quoted once: two pages (or one page twice) may say it word for word."""
     said: dict[str, _Candidate] = {}
     for cand in chosen:
         said.setdefault(" ".join(cand.text.lower().split()), cand)
     return list(said.values())
-
-
-def _wants(question: str) -> re.Pattern[str] | None:
-    """The pattern an answer to this kind of question usually contains, if any."""
-    q = question.lower()
-    if re.search(r"\bwhen\b|\bwhat (year|date|century|decade)\b|\bwhich year\b", q):
-        return _YEAR_OR_DATE
-    if re.search(r"\bhow (many|much|long|old|far|big|large|often)\b", q):
-        return _NUMBER
-    return None

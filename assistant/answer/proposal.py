@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from .decision import features
-from .extractive import MARGIN, ExtractiveAnswerer, _Candidate, _once, _sentence_at, _window, asks_yes_no
+from .asks import asks_yes_no
+from .extractive import MARGIN, ExtractiveAnswerer, _Candidate, _once, _sentence_at, _window
 from .names import question_names
 from .reasons import with_reason
 
