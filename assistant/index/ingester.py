@@ -11,9 +11,8 @@
 * ``sync=True`` removes articles whose files are gone (or whose JSONL line is gone). A feed is a
   window onto its newest entries, so an entry that drops out of a feed file stays indexed (it
   goes when the file does), and what came from a feed URL is never removed by a sync.
-* Feed URLs are fetched before the ingest takes its lock, so a slow server holds no other ingest up;
-  a feed that is down, cut short or not a feed is one failed line, and its entries already
-  indexed stay as they are.
+* Feed URLs are fetched before the ingest takes its lock (a slow server holds no ingest up); a feed
+  down, cut short or not a feed is one failed line, and its entries already indexed stay.
 * One ingest at a time per index (a file lock); leftovers of an interrupted ingest are removed
   before anything else, so a crash is repaired by running the ingest again.
 * Every bad file or line is reported with its reason; the good ones are ingested regardless.
@@ -25,17 +24,17 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..ingest.articles import Article, find_files, marks_up_headings, stream_file
-from ..ingest.feeds import feed_key, fetch_feed, is_feed_file, is_feed_url, read_feed
+from ..ingest.feeds import feed_key, fetch_articles, is_feed_file, is_feed_url
 from ..ingest.chunking import Chunk, chunk_text, sentences_to_embed
 from .records import ArticleRecord, Copy
 from .versions import Ledger, as_copy, newer
 from ..config import UPLOAD_DIR
 from ..errors import IngestLocked, LoadError
 from .hashes import CHUNKER_VERSION, STORE_VERSION, body_hash, content_hash, labelled_hash  # noqa: F401 - re-exported
-from .report import Entry, IngestReport, older_version, republished_copy  # noqa: F401 - IngestReport is re-exported
+from .report import Entry, IngestReport, older_version, progress_bar, republished_copy  # noqa: F401 - IngestReport is re-exported
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -76,7 +75,7 @@ class Ingester:
 
         targets = list(paths)
         urls = list(dict.fromkeys(feed_key(t) for t in targets if is_feed_url(t)))
-        fetched = [self._fetch(url) for url in urls]
+        fetched = [fetch_articles(url, self.settings.feed_timeout_s, self.settings.max_file_bytes) for url in urls]
         lock_dir = self.settings.index_dir
         lock_dir.mkdir(parents=True, exist_ok=True)
         try:
@@ -103,7 +102,7 @@ class Ingester:
         loaded_files: set[str] = set()
         batch: list[_Pending] = []
         sizes = [_size(path) for path in files]
-        bar = self._progress_bar(len(files), sum(sizes))
+        bar = progress_bar(self.settings.progress, len(files), sum(sizes))
         for done, (path, size) in enumerate(zip(files, sizes), start=1):
             counted = 0
             for article in self._load(path, report, loaded_files):
@@ -130,16 +129,6 @@ class Ingester:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _progress_bar(self, files: int, total: int) -> Any:
-        """A terminal bar over the corpus's bytes, with rate and ETA (tqdm; it hides itself when
-        the output is not a terminal), for an ingest of 20 files or more or of a megabyte or more:
-        a single JSONL archive moves it line by line."""
-        if not self.settings.progress or (files < 20 and total < 1_000_000):
-            return None
-        from tqdm import tqdm
-
-        return tqdm(total=total, desc="ingest", unit="B", unit_scale=True, disable=None)
-
     def _load(self, path: Path, report: IngestReport, loaded_files: set[str]) -> Iterator[Article]:
         """The file's articles as they are read (a JSONL file streams); its errors go to the report.
         A feed file's entries do not count as loaded for a sync: one that drops out stays indexed."""
@@ -154,14 +143,6 @@ class Ingester:
                 yield item
         except LoadError as exc:
             report.failed.append(Entry(title="", key=exc.path, reason=str(exc)))
-
-    def _fetch(self, url: str) -> list[Article | LoadError] | LoadError:
-        """The feed at ``url``, read whole (or the LoadError that says why it cannot be used)."""
-        try:
-            data = fetch_feed(url, self.settings.feed_timeout_s, self.settings.max_file_bytes)
-            return read_feed(data, url, url)
-        except LoadError as exc:
-            return exc
 
     @staticmethod
     def _take(items: Iterable[Article | LoadError] | LoadError, report: IngestReport) -> Iterator[Article]:

@@ -57,3 +57,14 @@ def republished_copy(article: Any, lead: Any) -> Entry:
     """The line of an article listed as a copy in ``lead``'s record instead of being indexed."""
     reason = f"republished: a copy of '{lead.title}' ({lead.key}), indexed once; its record lists this one"
     return Entry(article.title, article.key, article.id, reason, article.access)
+
+
+def progress_bar(enabled: bool, files: int, total: int) -> Any:
+    """A terminal bar over the corpus's bytes, with rate and ETA (tqdm; it hides itself when
+    the output is not a terminal), for an ingest of 20 files or more or of a megabyte or more:
+    a single JSONL archive moves it line by line. None when not wanted."""
+    if not enabled or (files < 20 and total < 1_000_000):
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="ingest", unit="B", unit_scale=True, disable=None)

@@ -115,6 +115,14 @@ def fetch_feed(url: str, timeout_s: float, max_bytes: int) -> bytes:
         raise LoadError(url, f"cannot fetch the feed: {_network_reason(error, timeout_s)}") from None
 
 
+def fetch_articles(url: str, timeout_s: float, max_bytes: int) -> list[Article | LoadError] | LoadError:
+    """The feed at ``url``, fetched and read whole (or the LoadError that says why it cannot be used)."""
+    try:
+        return read_feed(fetch_feed(url, timeout_s, max_bytes), url, url)
+    except LoadError as exc:
+        return exc
+
+
 def read_feed(data: bytes, feed_key: str, label: str) -> list[Article | LoadError]:
     """The feed's entries as articles, with a :class:`LoadError` in place of each entry that
     cannot be one; raises :class:`LoadError` naming ``label`` when the feed as a whole is unusable.
