@@ -25,7 +25,7 @@ from .answer import timeframe
 from .answer.conversation import better_supported
 from .answer.dated import answer_at, dated_by_caller, dated_passages, within
 from .answer.timeline import timeline_answer, timeline_topic
-from .answer.when import AskedTime, asked_time
+from .answer.when import asked_at
 from .answer.extractive import Answer, ExtractiveAnswerer
 from .answer.reader import reader_for
 from .config import Settings
@@ -190,28 +190,25 @@ class Assistant:
         vector = self.embedder.embed([standalone])[0]
         timings["embed"] = _ms(started)
         mark = time.perf_counter()
-        asked = None if time_note or dated_by_caller(filters) else self._asked(standalone, viewer)
+        asked = None if time_note or dated_by_caller(filters) else asked_at(standalone, lambda: self._newest_published(viewer))
         story = timeline_topic(standalone)
         answer = self._timeline(standalone, story, filters, viewer) if story is not None else None
-        if answer is not None:
-            passages = []
-        elif asked is not None:  # the reports near the asked date are candidates too (dated.py)
+        passages: list = []  # none to read when the answer is a timeline
+        if answer is None and asked is not None:  # the reports near the asked date are candidates too (dated.py)
             def search(q: str, n: int, scope: Filters, v: Any) -> list:  # the retriever, for this asker
                 return self.retriever.search(q, n, within(filters, scope), v, viewer)
             passages = dated_passages(search, standalone, 3 * (k or self.settings.k), asked, vector)
-        else:
+        elif answer is None:
             passages = self.retriever.search(standalone, k or self.settings.k, filters, vector, viewer)
         timings["retrieve"] = _ms(mark)
         mark = time.perf_counter()
-        if answer is not None:
-            pass  # the timeline
-        elif isinstance(self.answerer, ExtractiveAnswerer):
+        if answer is None and isinstance(self.answerer, ExtractiveAnswerer):
             answer = (answer_at(self.answerer, search, standalone, passages, asked, viewer, self.embedder.embed,
                                 plain=lambda: self.answerer.answer(standalone, vector, self.retriever.search(
                                     standalone, k or self.settings.k, filters, vector, viewer), viewer))
                       if asked is not None
                       else self.answerer.answer(standalone, vector, passages, viewer))
-        else:  # the model's draft streams as it is written; the checked answer comes with "done"
+        elif answer is None:  # the model's draft streams as it is written; the checked answer comes with "done"
             for piece in self.answerer.stream(standalone, vector, passages, viewer):
                 if isinstance(piece, str):
                     yield Event("delta", text=piece)
@@ -274,14 +271,6 @@ class Assistant:
         extractive = self.answerer if isinstance(self.answerer, ExtractiveAnswerer) else self.answerer.fallback
         search = lambda q, n, v: self.retriever.search(q, n, filters, v, viewer, candidates=2 * n)  # noqa: E731
         return timeline_answer(extractive, search, self.embedder.embed, question, *story)
-
-    def _asked(self, question: str, viewer: Viewer) -> AskedTime | None:
-        """The time ``question`` asks about, the present read as the newest date ``viewer`` may see."""
-        asked = asked_time(question)
-        if asked is None or not asked.present:
-            return asked
-        newest = self._newest_published(viewer)
-        return asked.at(date.fromisoformat(newest[:10])) if newest else None
 
     def _newest_published(self, viewer: Viewer) -> str:
         """The newest publication date among the articles ``viewer`` may read: what “last week” is

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -61,6 +62,16 @@ def asked_time(question: str) -> AskedTime | None:
             return AskedTime(found[0], found[1], phrase)
     match = _PRESENT.search(question)
     return AskedTime(None, None, match.group(), present=True) if match else None
+
+
+def asked_at(question: str, newest: Callable[[], str]) -> AskedTime | None:
+    """``asked_time``, the present read as ``newest()`` (the newest publication date the asker may
+    see; None when no article has a date)."""
+    asked = asked_time(question)
+    if asked is None or not asked.present:
+        return asked
+    latest = newest()
+    return asked.at(date.fromisoformat(latest[:10])) if latest else None
 
 
 def _period(kind: str, groups: tuple[str, ...]) -> tuple[date, date] | None:
