@@ -254,12 +254,7 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
 
 
 def _timeline_lines(answer: Answer) -> list[str]:
-    lines = ["Timeline:"]
-    for entry in answer.timeline:
-        marker = f"[{entry.citation}]"
-        text = entry.text if entry.text.rstrip().endswith(marker) else f"{entry.text} {marker}"
-        lines.append(f"{entry.date[:10]:10}  {text}")
-    return lines
+    return ["Timeline:"] + [f"{entry.date[:10]:10}  {entry.text} [{entry.citation}]" for entry in answer.timeline]
 
 
 def _articles(assistant: Assistant, args: argparse.Namespace, stdin: TextIO, out: TextIO) -> int:
