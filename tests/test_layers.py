@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "assistant"
 
 # Lowest first. A module's layer is its longest matching prefix.
 LAYERS: dict[str, int] = {
-    "assistant.errors": 0, "assistant.config": 0, "assistant.console": 0, "assistant.access": 0,
+    "assistant.errors": 0, "assistant.config": 0, "assistant.config_checks": 0, "assistant.console": 0, "assistant.access": 0,
     "assistant.ingest": 1,
     "assistant.index": 2,
     "assistant.answer": 3,

@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import parse_answerer
+from ..config_checks import parse_answerer
 from ..errors import ConfigError
 from .model_server import ALIAS as SERVED_AS
 from .model_server import ModelServer
