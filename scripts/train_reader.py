@@ -20,6 +20,7 @@ reader.json (settings, threshold, split, figures). Torch weights stay in ``--wor
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import random
@@ -35,7 +36,9 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from unanswerable import look_alike  # noqa: E402 (scripts/unanswerable.py)
 from assistant.answer.reader import MODEL_DIR, MODEL_FILE, Reader, Window, encode, feeds, open_tokenizer  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "squad2"
@@ -104,7 +107,7 @@ def questions(part: str, squad11: Path = SQUAD11) -> list[dict]:
                     plausible = [(a["answer_start"], a["answer_start"] + len(a["text"]))
                                  for a in qa.get("plausible_answers", [])]
                     out.append({"question": qa["question"], "title": article["title"], "spans": spans,
-                                "windows": paragraphs[-1], "article": paragraphs, "gold": gold,
+                                "windows": paragraphs[-1], "article": paragraphs, "gold": gold, "context": text,
                                 "plausible": plausible, "answers": [a["text"] for a in qa["answers"]]})
     return out
 
@@ -133,11 +136,18 @@ def examples(qs: list[dict], args: argparse.Namespace, rng: random.Random) -> li
         if q["gold"]:
             chosen = rng.sample(others, min(args.negatives, len(others)))
             elsewhere = [w for p in q["article"] if p is not q["windows"] for w in p]
-            chosen += rng.sample(elsewhere, min(args.article_negatives, len(elsewhere)))
+            if args.hard_negatives:
+                chosen += _closest(q["question"], [w for w in elsewhere if not any(a in w.text for a in q["answers"])],
+                                   args.article_negatives)
+            else:
+                chosen += rng.sample(elsewhere, min(args.article_negatives, len(elsewhere)))
             w = q["windows"][first]
             s, e = q["gold"][0][0] - w.offset, q["gold"][0][1] - w.offset
             if 0 <= s and e <= len(w.text):
                 out.append((q["question"], w, (s, e), 1.0, False))
+                made = look_alike(q["question"], q["context"], rng) if rng.random() < args.look_alikes else None
+                if made:  # the same window, a question it does not answer (scripts/unanswerable.py)
+                    out.append((made, w, None, args.look_alike_weight, False))
             out += [(q["question"], o, None, 1.0, False) for o in chosen
                     if not any(answer in o.text for answer in q["answers"])]
         else:
@@ -145,6 +155,18 @@ def examples(qs: list[dict], args: argparse.Namespace, rng: random.Random) -> li
             chosen += rng.sample(others, min(args.unanswerable_negatives, len(others)))
             out += [(q["question"], o, None, args.unanswerable_weight, True) for o in chosen]
     return out
+
+
+def _closest(question: str, windows: list[Window], k: int) -> list[Window]:
+    """The ``k`` windows sharing the most of the question's words (what retrieval would hand the reader)."""
+    asked = {w for w in re.findall(r"\w+", question.lower()) if len(w) > 3}
+    ranked = sorted(windows, key=lambda w: -len(asked & _words(w.text)))
+    return ranked[:k]
+
+
+@functools.lru_cache(maxsize=200_000)
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", text.lower()))
 
 
 def extra_examples(path: Path) -> list[tuple]:
@@ -423,6 +445,11 @@ def main() -> None:
     parser.add_argument("--unanswerable-negatives", type=int, default=2, help="other windows per unanswerable one")
     parser.add_argument("--unanswerable-weight", type=float, default=2.0,
                         help="loss weight of an unanswerable question's windows")
+    parser.add_argument("--look-alikes", type=float, default=0.0,
+                        help="share of answerable questions also trained as an unanswerable look-alike on their window")
+    parser.add_argument("--look-alike-weight", type=float, default=1.0, help="weight of a look-alike's example")
+    parser.add_argument("--hard-negatives", action="store_true",
+                        help="the other paragraphs' windows sharing most words with the question, not random ones")
     parser.add_argument("--squad11", type=Path, default=SQUAD11, help="SQuAD 1.1 training articles (JSON)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     parser.add_argument("--fp32", action="store_true", help="no bfloat16 autocast even where the hardware has it")
