@@ -237,7 +237,11 @@ def _readable(answer: Answer, with_text: bool = True) -> str:
     if answer.as_of and not answer.text.startswith("As of"):  # a dated answer's text says it itself
         lines += [f"As of {human_date(answer.as_of)}", ""]
     if answer.short_answer and with_text:
-        lines += [answer.short_answer, ""]  # the answer itself first, then the sentences that prove it
+        lines += [answer.short_answer]  # the answer itself first, then the sentences that prove it
+    if answer.confidence_words and with_text:
+        lines.append(f"Confidence: {answer.confidence_words}")
+    if (answer.short_answer or answer.confidence_words) and with_text:
+        lines.append("")
     if with_text:  # a timeline's text repeats its entries after a lead line: the lead, then the entries
         lines.append(answer.text.split("\n")[0] if answer.timeline else answer.text)
     if answer.timeline:

@@ -123,7 +123,7 @@ def test_the_cli_says_the_short_answer_first_then_the_quote(shipped: Assistant):
     out = io.StringIO()
     assert main([*cli_args(shipped), "ask", FOUNDING_QUESTION], stdout=out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[0] == "2010" and lines[2].startswith(SENTENCE_2010)
+    assert lines[0] == "2010" and lines[1].startswith("Confidence: ") and lines[3].startswith(SENTENCE_2010)
 
 
 def test_without_the_reader_there_is_no_short_answer_and_the_sentences_stay(shipped: Assistant):

@@ -9,7 +9,9 @@ local server (the "wiki") that the sources link to.
 
 from __future__ import annotations
 
+
 import functools
+import re
 import http.server
 import shutil
 import threading
@@ -119,6 +121,8 @@ def test_founding_question_answer_and_highlighted_source(page, app_url: str) -> 
     short = page.locator("#chat .short-answer").last  # the answer itself, above the quote
     assert short.is_visible() and short.inner_text().strip() == "2010"
     assert short.bounding_box()["y"] < answer.bounding_box()["y"]
+    confidence = page.locator("#chat .confidence").last  # how likely the short answer is right, in words
+    assert confidence.is_visible() and re.fullmatch(r"Confidence: [a-z ]+ \(\d+%\)", confidence.inner_text().strip())
     source = page.locator("#src-0-1")
     assert source.evaluate("e => e.open") is False
     answer.locator('a[href="#src-0-1"]').click()
@@ -188,6 +192,7 @@ def test_embed_in_an_iframe_on_another_origin(page, app_url: str, wiki) -> None:
     bot.locator("button.cite").first.wait_for()
     assert "2010" in bot.inner_text()
     assert bot.locator(".short-answer").inner_text() == "2010"  # the answer first, then the quote
+    assert re.fullmatch(r"Confidence: [a-z ]+ \(\d+%\)", bot.locator(".confidence").inner_text().strip())
     assert bot.inner_text().startswith("2010")
     bot.locator("button.cite").first.click()
     mark = frame.locator("#src-0-1 mark")

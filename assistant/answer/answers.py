@@ -71,8 +71,19 @@ class Answer:
     notes: list[str] = field(default_factory=list)  # what the user should know: fallback, dates read, removals
     short_answer: str = ""  # the answer itself ("2010"), a span of one citation's quote; "" when none
     short_answer_at: ShortAnswerAt | None = None  # where: quote of citation n, [start:end]
+    confidence: float | None = None  # the calibrated probability that what is shown first is right; None: not estimated
+    confidence_features: dict[str, float] = field(default_factory=dict, repr=False)  # what it was computed from
     as_of: str = ""  # the date the answer holds at (ISO): the question's date, or the newest report's
     timeline: list[TimelineEntry] = field(default_factory=list)  # "how did X develop?": oldest first
+
+    @property
+    def confidence_words(self) -> str:
+        """``confidence`` said plainly, e.g. "likely right (83%)"; "" when there is none."""
+        if self.confidence is None or self.abstained:
+            return ""
+        from .decision import in_words
+
+        return in_words(self.confidence)
 
     def to_dict(self) -> dict[str, Any]:
         """The public JSON shape shared by the CLI and the HTTP API."""
@@ -89,6 +100,8 @@ class Answer:
             "notes": list(self.notes),
             "short_answer": self.short_answer,
             "short_answer_at": asdict(self.short_answer_at) if self.short_answer_at else None,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "confidence_words": self.confidence_words,
             "as_of": self.as_of,
             "timeline": [asdict(e) for e in self.timeline],
         }

@@ -1,8 +1,12 @@
-"""A learned answer decision: one model says how likely an answer is right, and so whether to give it.
+"""How likely an answer is right: two small logistic models over what the answerer knows.
 
-Measured, not shipped: the answerer (extractive.py) still decides with its calibrated thresholds;
-scripts/fit_decision.py fits this decision on ``proposal.propose`` and measures it
-(docs/evaluation.md, "A learned answer decision"). What it would do:
+Shipped as the answer's ``confidence``: ``decision.json`` beside the reader holds two models
+fitted by scripts/fit_confidence.py on the answers the assistant gives to SQuAD questions of
+articles the reader never trained on, and ``ExtractiveAnswerer.confidence`` reports the probability
+that what an answer shows first (its short answer, else its first quote) is right.
+
+Measured, not shipped: the same models as the *decision* to answer or abstain (scripts/fit_decision.py,
+over ``proposal.propose``; docs/evaluation.md, "A learned answer decision"). What it would do:
 
 The extractive answerer proposes an answer for every question: the sentence holding the reader's
 best span, that span as the short answer, and the scorer's other good sentences. What it knows
@@ -18,12 +22,12 @@ give
 The answerer would abstain when ``quote`` is below ``answer_above``, shows the short answer only
 when ``short`` is above one half (more likely right than wrong), and reports as ``confidence`` the
 probability of what it shows first (the short answer when shown, else the first quote). Both
-models are plain numbers in a JSON file (eval/decision.json); the evaluation says how well the
-probabilities are calibrated on articles the fit never saw.
+models are plain numbers in a JSON file; the evaluation says how well the probabilities are
+calibrated on articles the fit never saw.
 
 Example::
 
-    decision = Decision.load(Path("eval/decision.json"))
+    decision = Decision.load(Path("assistant/answer/reader_model/decision.json"))
     p = decision.probability("quote", {"reading": 6.2, "scorer": 0.71, ...})
 """
 
@@ -37,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .asks import wants
 from .terms import terms
 
 # The question's kind, by its first question word (a yes/no question by its verb).
@@ -78,6 +83,7 @@ def features(question: str, *, yes_no: bool, reading: float, span_score: float, 
     topic = asked - terms(" ".join(names))
     said = terms(span)
     kind = question_kind(question, yes_no)
+    expected = wants(question)
     out = {
         "reading": _clip(reading),
         "span_score": _clip(span_score),
@@ -90,6 +96,8 @@ def features(question: str, *, yes_no: bool, reading: float, span_score: float, 
         "unmatched": float(min(unmatched, 2)),
         "echo": len(said & asked) / len(said) if said else 1.0,
         "span_words": math.log1p(len(span.split())),
+        # A "when" question answered by a span holding a date, a "how many" by one holding a number.
+        "span_fits": 1.0 if expected is None else float(bool(span) and expected.search(span) is not None),
     }
     out.update({f"kind_{k}": float(kind == k) for k in KINDS})
     return out
@@ -160,6 +168,8 @@ def in_words(confidence: float) -> str:
         band = "likely right"
     elif confidence >= 0.5:
         band = "more likely right than wrong"
-    else:
+    elif confidence >= 0.3:
         band = "uncertain"
+    else:
+        band = "doubtful"
     return f"{band} ({pct}%)"

@@ -25,11 +25,12 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..access import ANONYMOUS, Viewer
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
+from .decision import features
 from .defaults import asks_default, lift_defaults, states_default
 from .asks import NUMBER, asks_yes_no, quotable_kinds, wants
 from .names import question_names, unmatched_names
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from ..index.embeddings import Embedder
     from ..index.lexical import LexicalIndex
     from ..index.store import Store
-    from .reader import Reader, Window
+    from .reader import Reader, Reading, Window
     from .retrieve import Passage
 
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
@@ -57,6 +58,16 @@ class _Candidate:
     end: int
     text: str
 
+
+
+@dataclass(frozen=True)
+class _Found:
+    """The reader's answer: the sentence holding it, the span in that sentence, the reading, its window's text."""
+
+    sentence: _Candidate
+    span: tuple[int, int]
+    reading: Reading
+    window: str
 
 
 class ExtractiveAnswerer:
@@ -136,15 +147,15 @@ class ExtractiveAnswerer:
             return Answer(question=question, text=abstention(question), abstained=True)
         best = scored[0][0]
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
-        span = None
+        span, found, made = None, None, []
         if self.reader is not None:
-            found = self.read(question, [c for _, c in scored[: self.read_top]])
+            found, made = self.read(question, [c for _, c in scored[: self.read_top]])
             trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
             if found is None and best < trust:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
-                cand, span, confidence = found
-                if confidence < self.reader.short_answer_above or not _on_topic(question, _window(cand).text):
+                cand, span = found.sentence, found.span
+                if found.reading.answerable_score < self.reader.short_answer_above or not _on_topic(question, found.window):
                     # it answers, but a phrase this unsure is more often wrong than right; or it is read
                     # from a passage about something else ("Who is the U.S. ambassador to Japan?" is not
                     # answered "China" from "China, a neighbor of Japan, ..."): the quotes answer alone
@@ -169,6 +180,7 @@ class ExtractiveAnswerer:
             span = whole_range(chosen[0].text, span)
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
+        self.confidence(question, answer, scored, found, made)
         return answer
 
     def unmatched_names(self, question: str, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> list[str]:
@@ -180,9 +192,9 @@ class ExtractiveAnswerer:
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name, viewer)
         return unmatched_names(question, texts, common)
 
-    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Candidate, tuple[int, int], float] | None:
-        """The sentence holding the reader's best answer, the answer's offsets in it and the reading's
-        score; None when the best reading scores below the reader's calibrated threshold (nothing answers).
+    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Found | None, list[Reading]]:
+        """The reader's answer, if any reading clears the reader's calibrated threshold, and every
+        reading made (in the candidates' order; ``Reading.window`` is the candidate's index).
 
         The first sentence in the scorer's order that the reader says answers wins (the reader
         verifies, the scorer ranks), so the best-scored one is read alone first and the others only
@@ -190,8 +202,10 @@ class ExtractiveAnswerer:
         answer found in another sentence's window counts only if that window shares a content word
         with the question besides its names (``_on_topic``)."""
         windows = [_window(c) for c in candidates]
+        made: list[Reading] = []
         for group in (range(0, min(1, len(windows))), range(1, len(windows))):
             readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
+            made += [replace(r, window=i) for i, r in zip(group, readings)]
             for i, reading in zip(group, readings):
                 if reading.answerable_score < self.reader.threshold or not reading.text.strip():  # type: ignore[union-attr]
                     continue
@@ -201,9 +215,32 @@ class ExtractiveAnswerer:
                 cand = _sentence_at(candidates[i], start, end)
                 start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
                 if start < end and (i == 0 or _on_topic(question, window.text)):
-                    return cand, (start - cand.start, end - cand.start), reading.answerable_score
-        return None
+                    return _Found(cand, (start - cand.start, end - cand.start), replace(reading, window=i),
+                                  window.text), made
+        return None, made
 
+    def confidence(self, question: str, answer: Answer, scored: list[tuple[float, _Candidate]],
+                   found: _Found | None, made: list[Reading]) -> None:
+        """Set ``answer.confidence``: the probability that what it shows first (the short answer, else
+        the first quote) is right, by the confidence model fitted on this reader (decision.py)."""
+        if self.reader is None or answer.abstained:
+            return
+        decision = self.reader.decision
+        best = max(made, key=lambda r: r.answerable_score, default=None)
+        reading = found.reading if found is not None else best
+        first = answer.citations[0]
+        values = features(
+            question, yes_no=asks_yes_no(question),
+            reading=reading.answerable_score if reading else float("-inf"),
+            span_score=reading.span_score if reading else float("-inf"),
+            reading_top=made[0].answerable_score if made else float("-inf"),
+            reading_rank=reading.window if reading else 0, scorer=scored[0][0],
+            scorer_second=scored[1][0] if len(scored) > 1 else scored[0][0] - MARGIN, scorer_of_read=first.score,
+            window=found.window if found is not None else "", span=answer.short_answer or (reading.text if reading else ""),
+            names=question_names(question), unmatched=0)
+        answer.confidence_features = values  # what scripts/fit_confidence.py fits the model on
+        if decision is not None:
+            answer.confidence = decision.probability("short" if answer.short_answer else "quote", values)
 
 _RANGE_START = re.compile(r"\b\d[\d,./-]*(?:\s*(?:%|percent))?\s+to\s+$")
 

@@ -41,6 +41,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import numpy as np
 
+    from .decision import Decision
+
 MODEL_DIR = Path(__file__).parent / "reader_model"
 MODEL_FILE = "model_int8.onnx"
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -184,6 +186,9 @@ class Reader:
         self.short_answer_above = float(config.get("short_answer_above", self.threshold))
         self.centre_only = bool(config.get("centre_only", True))
         self.max_answer_tokens = int(config.get("max_answer_tokens", 30))
+        # The confidence model fitted on this reader's answers (decision.json beside the model,
+        # scripts/fit_decision.py): how likely what an answer shows first is right. None: not fitted.
+        self.decision: Decision | None = None
 
     @classmethod
     def load(cls, path: Path | str | None = None, threads: int | None = None) -> Reader:
@@ -208,7 +213,12 @@ class Reader:
             start, end = session.run(["start_logits", "end_logits"], inputs)
             return start, end
 
-        return cls(open_tokenizer(model_dir), infer, config)
+        reader = cls(open_tokenizer(model_dir), infer, config)
+        if (model_dir / "decision.json").exists():
+            from .decision import Decision
+
+            reader.decision = Decision.load(model_dir / "decision.json")
+        return reader
 
     def read(self, question: str, windows: Sequence[Window], batch_size: int = 16,
              centre_only: bool | None = None) -> list[Reading]:

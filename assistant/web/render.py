@@ -48,6 +48,8 @@ def answer_html(answer: Mapping[str, Any], turn: int, streaming: bool = False) -
         notes = "".join(f'<div class="answer-note">{html.escape(note)}</div>'
                         for note in answer.get("notes", []) if note not in answer.get("answer", ""))
         body = body + timeline_html(timeline, turn, numbers) + notes + dated_sources_html(citations)
+        if answer.get("confidence_words"):  # how likely what is shown first is right, calibrated
+            body = f'<div class="confidence">Confidence: {html.escape(answer["confidence_words"])}</div>' + body
         if answer.get("short_answer"):  # the answer itself, above the quotes that prove it
             body = f'<div class="short-answer">{html.escape(answer["short_answer"])}</div>' + body
     if answer.get("as_of") and not answer.get("answer", "").startswith("As of"):  # else the text says it

@@ -52,6 +52,7 @@ Turns = list[tuple[str, dict[str, Any]]]
 CSS = """
 #chat .answer.abstained { background: #fff8c5; border-left: 4px solid #d4a72c; padding: 6px 10px; border-radius: 4px; }
 #chat .short-answer { font-weight: 600; font-size: 1.1em; margin-bottom: 4px; }
+#chat .confidence { font-size: 0.85em; color: #555; margin-bottom: 4px; }
 #chat .understood { font-size: 0.85em; color: #59636e; margin-top: 4px; }
 #chat a.cite { text-decoration: none; font-weight: 600; }
 #chat .as-of { font-size: 0.85em; font-weight: 600; color: #59636e; margin-bottom: 4px; }

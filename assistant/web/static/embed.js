@@ -187,6 +187,9 @@
     if (!answer.abstained && citations.length) {
       bubble.appendChild(renderDatedSources(citations));
     }
+    if (answer.confidence_words) {  // how likely what is shown first is right, calibrated
+      bubble.prepend(el("span", "confidence", `Confidence: ${answer.confidence_words}`));
+    }
     if (answer.short_answer) {
       bubble.prepend(el("strong", "short-answer", answer.short_answer));
     }
