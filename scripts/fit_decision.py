@@ -1,10 +1,12 @@
-"""Fit a learned answer decision (assistant/answer/decision.py) on articles the reader never saw, and measure it.
+"""Fit the answer decision (assistant/answer/decision.py) on articles the reader never saw, and measure it.
 
-Measured, not shipped (docs/evaluation.md, "A learned answer decision"). One command, after
-scripts/train_reader.py, writes the fitted decision and its figures (default eval/decision.json):
+One command, after scripts/train_reader.py, writes the fitted decision and its figures beside the
+reader (``decision.json`` in ``--reader``, where ``Reader.load`` finds it):
 
-    .venv/bin/python scripts/fit_decision.py --reader /tmp/newreader --rows /tmp/rows.json.gz --max-wrong 0.05
-    .venv/bin/python scripts/fit_decision.py --rows tests/data/decision_rows.json.gz --max-wrong 0.05  # refit, seconds
+    .venv/bin/python scripts/fit_decision.py --reader assistant/answer/reader_model \
+        --rows tests/data/decision_rows.json.gz --max-wrong 0.05 --plot docs/evaluation/reliability.png
+    .venv/bin/python scripts/fit_decision.py --rows tests/data/decision_rows.json.gz --max-wrong 0.05 \
+        --out /tmp/decision.json   # refit from the recorded questions: seconds
 
 Steps: ingest the 16 SQuAD 2.0 dev articles (tests/data/squad2/squad2-dev16.json) into a temporary
 index, as ``assistant eval`` does; ask every question of the reader's *calibration* articles (its
@@ -39,7 +41,7 @@ from assistant import Assistant, Settings  # noqa: E402
 from assistant.answer.decision import Decision, Model  # noqa: E402
 from assistant.answer.extractive import asks_yes_no  # noqa: E402
 from assistant.answer.proposal import propose  # noqa: E402
-from assistant.answer.reader import MODEL_DIR  # noqa: E402
+from assistant.answer.reader import MODEL_DIR, Reader  # noqa: E402
 from assistant.eval.data import load_dataset  # noqa: E402
 from assistant.eval.evaluate import build_index  # noqa: E402
 from assistant.eval.metrics import calibration_error, contains_answer, reliability, shown_right, squad_scores  # noqa: E402
@@ -102,11 +104,11 @@ def choose_c(rows: list[dict], names: list[str], grid: tuple[float, ...] = (0.01
     return best[1]
 
 
-def replay(rows: list[dict], decision: Decision, names_rule: bool = False) -> dict:
-    """The figures if the assistant decided as ``decision`` does, per question as recorded.
+def replay(rows: list[dict], decision: Decision, names_rule: bool = True) -> dict:
+    """The figures of the assistant deciding as ``decision`` does, per question as recorded.
 
-    ``names_rule``: also abstain, whatever the decision says, when the question names something no
-    retrieved passage mentions (the hand rule the decision replaces, kept to compare)."""
+    ``names_rule``: abstain first, whatever the decision says, when the question names something
+    no retrieved passage mentions, as the assistant does (names.py; False: the decision alone)."""
     f1s, abstained_u, abstained_a, correct, pairs, shown = [], [], [], [], [], []
     for r in rows:
         if r["features"] is None:
@@ -137,7 +139,7 @@ def pick_threshold(rows: list[dict], quote: Model, short: Model, max_wrong: floa
     best = (-1.0, 0.0)
     for step in range(0, 100):
         t = step / 100
-        figures = replay(rows, Decision(quote, short, t))
+        figures = replay(rows, Decision(quote, short, t))  # as the assistant answers: the names rule first
         if figures["wrong_abstention"] <= max_wrong and figures["squad_f1"] > best[0]:
             best = (figures["squad_f1"], t)
     return best[1]
@@ -172,7 +174,8 @@ def plot(figures: dict, path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reader", type=Path, default=MODEL_DIR, help="the reader model directory")
-    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "decision.json", help="decision file to write")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="decision file to write (default: decision.json in --reader, where the reader loads it)")
     parser.add_argument("--dataset", type=Path, default=DATASET)
     parser.add_argument("--limit", type=int, default=0, help="only N questions of each part (a quick check)")
     parser.add_argument("--max-wrong", type=float, default=0.10, help="most wrong abstention when picking answer_above")
@@ -181,7 +184,7 @@ def main() -> None:
     parser.add_argument("--rows", type=Path, default=None, help="record per question to this JSON (or reuse it)")
     parser.add_argument("--plot", type=Path, default=None, help="write the reliability diagram (PNG)")
     args = parser.parse_args()
-    out = args.out
+    out = args.out or args.reader / "decision.json"
     began = time.perf_counter()
     if args.rows and args.rows.exists():
         rows = json.loads(gzip.decompress(args.rows.read_bytes()) if args.rows.suffix == ".gz" else args.rows.read_text())
@@ -192,9 +195,10 @@ def main() -> None:
         dataset = load_dataset(args.dataset)
         rows = {}
         with tempfile.TemporaryDirectory(prefix="fit-decision-") as tmp:
-            settings = Settings(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus", reader=str(args.reader),
+            settings = Settings(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus", reader="off",
                                 progress=False)
             assistant = Assistant.from_settings(settings)
+            assistant.answerer.reader = Reader.load(args.reader)  # its decision is what this fits
             build_index(assistant, dataset, Path(tmp))
             for part, titles in parts.items():
                 qs = [q for q in dataset.questions if q.title and q.title.replace(" ", "_") in titles]
@@ -208,7 +212,9 @@ def main() -> None:
                 args.rows.write_bytes(gzip.compress(text.encode(), mtime=0))
             else:
                 args.rows.write_text(text)
-    fit_rows = [r for r in rows["calibration"] if r["features"] is not None]
+    # The assistant abstains first on a question naming what no passage mentions (the names rule):
+    # the decision judges the others, so it is fitted on them.
+    fit_rows = [r for r in rows["calibration"] if r["features"] is not None and not r["features"]["unmatched"]]
     names = sorted(fit_rows[0]["features"])
     c = args.c or choose_c(fit_rows, names)
     quote = fit(fit_rows, "quote_right", names, c)
@@ -228,7 +234,7 @@ def main() -> None:
                              f"on at most {args.max_wrong} of their answerable questions",
              "figures": {part: {k: v for k, v in f.items() if k != "reliability"} for part, f in figures.items()},
              "first_quote": first, "seconds": round(time.perf_counter() - began),
-             "with_the_names_rule_too": {part: {k: v for k, v in replay(rows[part], decision, True).items()
+             "without_the_names_rule": {part: {k: v for k, v in replay(rows[part], decision, False).items()
                                                 if k != "reliability"} for part in rows}}
     Decision(quote, short, threshold, about=about).save(out)
     if args.plot:
