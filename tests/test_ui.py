@@ -9,10 +9,9 @@ local server (the "wiki") that the sources link to.
 
 from __future__ import annotations
 
-
 import functools
-import re
 import http.server
+import re
 import shutil
 import threading
 from collections.abc import Iterator
