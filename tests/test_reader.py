@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -120,7 +121,8 @@ def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
     squad11 = ROOT / "tests" / "data" / "squad2" / "squad11-slice.json"  # the committed slice, not the full file
     runs, logs = {}, {}
     for name, more in (("plain", ["--no-torch-check"]), ("extra", ["--extra", str(extra)]),
-                       ("resumed", ["--no-torch-check", "--max-steps", "3", "--work", str(tmp_path / "work-plain")])):
+                       ("resumed", ["--no-torch-check", "--max-steps", "3", "--work", str(tmp_path / "work-plain")]),
+                       ("look-alikes", ["--no-torch-check", "--look-alikes", "1.0", "--hard-negatives"])):
         done = subprocess.run(
             [sys.executable, str(ROOT / "scripts" / "train_reader.py"), "--limit", "16", "--epochs", "1",
              "--max-steps", "2", "--save-steps", "1", "--squad11", str(squad11), "--out", str(out),
@@ -130,6 +132,7 @@ def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
         runs[name], logs[name] = json.loads((out / "reader.json").read_text()), done.stdout
     assert "resuming from" not in logs["plain"] and "checkpoint-2" in logs["resumed"]  # picks up where it stopped
     assert runs["extra"]["training"]["windows"] == runs["plain"]["training"]["windows"] + 2
+    assert runs["look-alikes"]["training"]["windows"] > runs["plain"]["training"]["windows"]  # a look-alike per question
     assert "manual_windows.jsonl" in runs["extra"]["data"] and "manual_windows" not in runs["plain"]["data"]
     config = runs["extra"]
     assert config["split"]["test"]["squad2-dev16.json"][0] == "Normans"
@@ -140,3 +143,34 @@ def test_training_script_runs_end_to_end_on_a_slice(tmp_path: Path) -> None:
     reading = fresh.read("when was the dialogue framework set up?", [window])[0]
     assert window.text[reading.start:reading.end] == reading.text != ""
     assert open_tokenizer(out).token_to_id("[CLS]") == 101
+
+
+def test_unanswerable_look_alikes_swap_what_the_question_asks_about() -> None:
+    """scripts/unanswerable.py: a copy of an answerable question that its paragraph does not answer."""
+    import random
+
+    look_alike = _script("unanswerable").look_alike
+    paragraph = "The Normans conquered England in 1066. Their duchy grew under Rollo's heirs after 1035, with 5 castles."
+    made = {look_alike("In what year did the Normans conquer England?", paragraph, random.Random(seed))
+            for seed in range(40)}  # a name for another of the paragraph ("The", "Their" open sentences: not names)
+    assert made == {"In what year did the Rollo's conquer England?", "In what year did the Normans conquer Rollo's?"}
+    years = {look_alike("What happened in 1066?", paragraph, random.Random(seed)) for seed in range(20)}
+    assert years == {"What happened in 1035?"}  # a year for another year of the paragraph, never a count
+    assert look_alike("Who was the first ruler?", "Nothing here.", random.Random(1)) == "Who was the last ruler?"
+    assert look_alike("What comedian was a host?", "No names.", random.Random(1)) == "What comedian was not a host?"
+    assert look_alike("Why?", "No names.", random.Random(1)) is None
+    rows = [(q, w, span, weight) for q, w, span, weight, _ in _script("train_reader").examples(
+        [{"question": "In what year did the Normans conquer England?", "title": "Normans", "context": paragraph,
+          "spans": [(0, 38), (39, len(paragraph))], "windows": [_window_of(paragraph, 0), _window_of(paragraph, 1)],
+          "article": [[_window_of(paragraph, 0), _window_of(paragraph, 1)]], "gold": [(33, 37)], "plausible": [],
+          "answers": ["1066"]}],
+        argparse.Namespace(negatives=0, article_negatives=0, hard_negatives=False, look_alikes=1.0,
+                           look_alike_weight=1.0, unanswerable_negatives=2, unanswerable_weight=3.0), random.Random(3))]
+    assert [(q == "In what year did the Normans conquer England?", span) for q, _, span, _ in rows] == [(True, (33, 37)),
+                                                                                                     (False, None)]
+    assert rows[0][1] is rows[1][1]  # the look-alike is read on the very window that answers the original
+
+
+def _window_of(text: str, i: int) -> Window:
+    spans = [(0, 38), (39, len(text))]
+    return Window.around(text, spans, i)
