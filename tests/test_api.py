@@ -250,6 +250,11 @@ def test_openai_client_chat_completion(server: str) -> None:
     assert "2010" in content and "\n\n[1] Japan, U.S. to Compile Joint Document" in content
     citations = completion.model_extra["citations"]
     assert "2010" in citations[0]["quote"]
+    extra = completion.model_extra  # the answer itself and how sure it is, beside the text
+    assert extra["short_answer"] == "2010" and extra["abstained"] is False
+    words = re.fullmatch(r"[a-z ]+ \((\d+)%\)", extra["confidence_words"])
+    assert 0 < extra["confidence"] < 1 and words and abs(int(words.group(1)) - 100 * extra["confidence"]) <= 1
+    assert extra["as_of"] == "" and extra["timeline"] == []  # the founding article has no date
 
 
 def test_openai_client_streaming_and_wrong_key(server: str) -> None:
@@ -263,6 +268,7 @@ def test_openai_client_streaming_and_wrong_key(server: str) -> None:
     text = "".join(c.choices[0].delta.content or "" for c in chunks)
     assert "2010" in text and "[1] Japan" in text
     assert chunks[-1].choices[0].finish_reason == "stop" and chunks[-1].model_extra["citations"]
+    assert chunks[-1].model_extra["short_answer"] == "2010" and chunks[-1].model_extra["confidence"] > 0
     with pytest.raises(openai.AuthenticationError):
         openai.OpenAI(base_url=f"{server}/v1", api_key="wrong", max_retries=0).models.list()
     with pytest.raises(openai.BadRequestError):

@@ -4,9 +4,9 @@ the assistant as a model: ``GET /v1/models`` and ``POST /v1/chat/completions``.
 The last user message is the question; earlier user and assistant messages are its history
 (system messages and sampling parameters are accepted and ignored: answers are quoted, not
 sampled). The answer text ends with its sources as numbered footnotes, so a client that shows
-only ``content`` still shows where each sentence comes from; the structured citations ride
-along in the extra fields ``citations`` and ``abstained`` of the completion (and of the last
-chunk when streaming). Streaming consumes the same ``Assistant.stream`` events as /api/ask,
+only ``content`` still shows where each sentence comes from; the structured answer rides along
+in extra fields of the completion (and of the last chunk when streaming): ``citations``,
+``abstained``, ``short_answer``, ``confidence`` and ``confidence_words``, ``as_of`` and ``timeline``. Streaming consumes the same ``Assistant.stream`` events as /api/ask,
 for the viewer the guard proved (security.py): the key's or the embed token's groups.
 """
 
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     from .security import Guard
 
 MODEL_ID = "news-assistant"
+# The answer's structured fields that ride along with a completion (Answer.to_dict's names).
+EXTRA = ("citations", "abstained", "short_answer", "confidence", "confidence_words", "as_of", "timeline")
 
 
 class ChatMessage(BaseModel):
@@ -85,13 +87,18 @@ def openai_router(assistant: Assistant, guard: Guard) -> APIRouter:
                 "id": completion_id, "object": "chat.completion", "created": created, "model": body.model,
                 "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                "citations": answer["citations"], "abstained": answer["abstained"],
+                **_extra(answer),
             }
         first = next(events)  # a bad question fails here with its 400, before streaming
         chunks = _chunks(first, events, completion_id, created, body.model)
         return StreamingResponse(chunks, media_type="text/event-stream", headers={"Cache-Control": "no-store"})
 
     return router
+
+
+def _extra(answer: dict[str, Any]) -> dict[str, Any]:
+    """What the answer says beyond its text, as extra fields of the completion (or the last chunk)."""
+    return {key: answer[key] for key in EXTRA}
 
 
 def _split(messages: list[ChatMessage]) -> tuple[str, list[dict[str, str]]]:
@@ -128,5 +135,5 @@ def _chunks(first: Event, rest: Iterator[Event], completion_id: str, created: in
                 # the checked answer follows it, and the footnotes belong to the checked answer.
                 yield chunk({"content": f"\n\n{CHECKED_HEADING}\n{answer['answer']}"})
             yield chunk({"content": footnotes(answer["citations"])})
-            yield chunk({}, "stop", citations=answer["citations"], abstained=answer["abstained"])
+            yield chunk({}, "stop", **_extra(answer))
     yield "data: [DONE]\n\n"
