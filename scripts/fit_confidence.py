@@ -8,7 +8,7 @@ One command writes ``decision.json`` beside the reader, where ``Reader.load`` fi
 Steps: ingest the 16 SQuAD 2.0 dev articles (tests/data/squad2/squad2-dev16.json) into a temporary
 index, as ``assistant eval`` does; ask every question of the reader's *calibration* articles and
 *test* articles (its reader.json split) through ``Assistant.ask``, exactly as a user would; record,
-for each answer given, the numbers ``ExtractiveAnswerer.confidence`` reads (decision.py,
+for each answer given, the numbers ``confidence.answer_confidence`` reads (decision.py,
 ``features``) and whether what the answer shows first is right: its short answer when it shows
 one, else its first quote (``assistant.eval.metrics.shown_right``). Fit two logistic regressions on
 the calibration articles (scikit-learn, fixed solver, so the fit is deterministic): one for
@@ -24,7 +24,6 @@ import gzip
 import json
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -34,12 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from fit_decision import choose_c, fit, plot  # noqa: E402 (scripts/fit_decision.py)
+from fit_decision import choose_c, fit, plot, record_parts, save_rows  # noqa: E402 (scripts/fit_decision.py)
 from assistant import Assistant, Settings  # noqa: E402
 from assistant.answer.decision import Decision  # noqa: E402
 from assistant.answer.reader import MODEL_DIR  # noqa: E402
 from assistant.eval.data import load_dataset  # noqa: E402
-from assistant.eval.evaluate import build_index  # noqa: E402
 from assistant.eval.metrics import calibration_error, reliability, shown_right  # noqa: E402
 
 DATASET = ROOT / "tests" / "data" / "squad2" / "squad2-dev16.json"
@@ -89,21 +87,10 @@ def main() -> None:
         split = json.loads((args.reader / "reader.json").read_text())["split"]
         parts = {part: split[part]["squad2-dev16.json"] for part in ("calibration", "test")}
         dataset = load_dataset(args.dataset)
-        rows = {}
-        with tempfile.TemporaryDirectory(prefix="fit-confidence-") as tmp:
-            settings = Settings(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus", reader=str(args.reader),
-                                progress=False)
-            assistant = Assistant.from_settings(settings)
-            build_index(assistant, dataset, Path(tmp))
-            for part, titles in parts.items():
-                qs = [q for q in dataset.questions if q.title and q.title.replace(" ", "_") in titles]
-                if args.limit:
-                    qs = qs[:: max(1, len(qs) // args.limit)][: args.limit]
-                rows[part] = [record(assistant, q) for q in qs]
-                print(f"{part}: {len(rows[part])} questions recorded ({time.perf_counter() - began:.0f} s)", flush=True)
+        settings = Settings(index_dir=Path("index"), corpus_dir=Path("corpus"), reader=str(args.reader), progress=False)
+        rows = record_parts(settings, dataset, parts, record, args.limit, began)
         if args.rows:
-            text = json.dumps(rows, separators=(",", ":"))
-            args.rows.write_bytes(gzip.compress(text.encode(), mtime=0)) if args.rows.suffix == ".gz" else args.rows.write_text(text)
+            save_rows(rows, args.rows)
     answered = [r for r in rows["calibration"] if r["features"] is not None]
     names = sorted(answered[0]["features"])
     c = choose_c(answered, names)

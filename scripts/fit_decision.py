@@ -70,6 +70,35 @@ def record(assistant: Assistant, question) -> dict:  # noqa: ANN001 - an eval Qu
             "scorer_first_right": shown_right("", proposal.scored[0][1].text, question)}
 
 
+def record_parts(settings: Settings, dataset, parts: dict[str, list[str]], record, limit: int, began: float,  # noqa: ANN001
+                 reader: Reader | None = None) -> dict[str, list[dict]]:
+    """Index ``dataset`` in a temporary directory and ``record`` every question of each part's
+    articles (at most ``limit`` per part, spread evenly, when set); ``reader`` replaces the
+    settings' reader (a model with no fitted decision yet)."""
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="fit-") as tmp:
+        assistant = Assistant.from_settings(settings.replace(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus"))
+        if reader is not None:
+            assistant.answerer.reader = reader
+        build_index(assistant, dataset, Path(tmp))
+        for part, titles in parts.items():
+            qs = [q for q in dataset.questions if q.title and q.title.replace(" ", "_") in titles]
+            if limit:
+                qs = qs[:: max(1, len(qs) // limit)][:limit]
+            rows[part] = [record(assistant, q) for q in qs]
+            print(f"{part}: {len(rows[part])} questions recorded ({time.perf_counter() - began:.0f} s)", flush=True)
+    return rows
+
+
+def save_rows(rows: dict[str, list[dict]], path: Path) -> None:
+    """The recorded rows as JSON, gzipped (byte for byte reproducible) when ``path`` ends in .gz."""
+    text = json.dumps(rows, separators=(",", ":"))
+    if path.suffix == ".gz":
+        path.write_bytes(gzip.compress(text.encode(), mtime=0))
+    else:
+        path.write_text(text)
+
+
 def fit(rows: list[dict], target: str, names: list[str], c: float) -> Model:
     """A logistic regression of ``target`` on ``names``, standardised; rows without features are left out."""
     import numpy as np
@@ -193,27 +222,10 @@ def main() -> None:
         split = json.loads((args.reader / "reader.json").read_text())["split"]
         parts = {part: split[part]["squad2-dev16.json"] for part in ("calibration", "test")}
         dataset = load_dataset(args.dataset)
-        rows = {}
-        with tempfile.TemporaryDirectory(prefix="fit-decision-") as tmp:
-            settings = Settings(index_dir=Path(tmp) / "index", corpus_dir=Path(tmp) / "corpus", reader="off",
-                                progress=False)
-            assistant = Assistant.from_settings(settings)
-            assistant.answerer.reader = Reader.load(args.reader)  # its decision is what this fits
-            build_index(assistant, dataset, Path(tmp))
-            for part, titles in parts.items():
-                qs = [q for q in dataset.questions if q.title and q.title.replace(" ", "_") in titles]
-                if args.limit:
-                    qs = qs[:: max(1, len(qs) // args.limit)][: args.limit]
-                rows[part] = [record(assistant, q) for q in qs]
-                print(f"{part}: {len(rows[part])} questions recorded ({time.perf_counter() - began:.0f} s)", flush=True)
+        settings = Settings(index_dir=Path("index"), corpus_dir=Path("corpus"), reader="off", progress=False)
+        rows = record_parts(settings, dataset, parts, record, args.limit, began, reader=Reader.load(args.reader))
         if args.rows:
-            text = json.dumps(rows, separators=(",", ":"))
-            if args.rows.suffix == ".gz":
-                args.rows.write_bytes(gzip.compress(text.encode(), mtime=0))
-            else:
-                args.rows.write_text(text)
-    # The assistant abstains first on a question naming what no passage mentions (the names rule):
-    # the decision judges the others, so it is fitted on them.
+            save_rows(rows, args.rows)
     fit_rows = [r for r in rows["calibration"] if r["features"] is not None and not r["features"]["unmatched"]]
     names = sorted(fit_rows[0]["features"])
     c = args.c or choose_c(fit_rows, names)

@@ -2,7 +2,7 @@
 
 Shipped as the answer's ``confidence``: ``decision.json`` beside the reader holds two models
 fitted by scripts/fit_confidence.py on the answers the assistant gives to SQuAD questions of
-articles the reader never trained on, and ``ExtractiveAnswerer.confidence`` reports the probability
+articles the reader never trained on, and ``confidence.answer_confidence`` reports the probability
 that what an answer shows first (its short answer, else its first quote) is right.
 
 Measured, not shipped: the same models as the *decision* to answer or abstain (scripts/fit_decision.py,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 from ..access import ANONYMOUS, Viewer
 from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstention  # noqa: F401 - also imported from here
-from .decision import features
+from .confidence import answer_confidence
 from .defaults import asks_default, lift_defaults, states_default
 from .asks import NUMBER, asks_yes_no, quotable_kinds, wants
 from .names import question_names, unmatched_names
@@ -180,7 +180,7 @@ class ExtractiveAnswerer:
             span = whole_range(chosen[0].text, span)
             answer.short_answer = chosen[0].text[span[0]:span[1]]
             answer.short_answer_at = ShortAnswerAt(1, span[0], span[1])
-        self.confidence(question, answer, scored, found, made)
+        answer_confidence(self.reader, question, answer, scored, found, made, MARGIN)
         return answer
 
     def unmatched_names(self, question: str, passages: list[Passage], viewer: Viewer = ANONYMOUS) -> list[str]:
@@ -219,28 +219,6 @@ class ExtractiveAnswerer:
                                   window.text), made
         return None, made
 
-    def confidence(self, question: str, answer: Answer, scored: list[tuple[float, _Candidate]],
-                   found: _Found | None, made: list[Reading]) -> None:
-        """Set ``answer.confidence``: the probability that what it shows first (the short answer, else
-        the first quote) is right, by the confidence model fitted on this reader (decision.py)."""
-        if self.reader is None or answer.abstained:
-            return
-        decision = self.reader.decision
-        best = max(made, key=lambda r: r.answerable_score, default=None)
-        reading = found.reading if found is not None else best
-        first = answer.citations[0]
-        values = features(
-            question, yes_no=asks_yes_no(question),
-            reading=reading.answerable_score if reading else float("-inf"),
-            span_score=reading.span_score if reading else float("-inf"),
-            reading_top=made[0].answerable_score if made else float("-inf"),
-            reading_rank=reading.window if reading else 0, scorer=scored[0][0],
-            scorer_second=scored[1][0] if len(scored) > 1 else scored[0][0] - MARGIN, scorer_of_read=first.score,
-            window=found.window if found is not None else "", span=answer.short_answer or (reading.text if reading else ""),
-            names=question_names(question), unmatched=0)
-        answer.confidence_features = values  # what scripts/fit_confidence.py fits the model on
-        if decision is not None:
-            answer.confidence = decision.probability("short" if answer.short_answer else "quote", values)
 
 _RANGE_START = re.compile(r"\b\d[\d,./-]*(?:\s*(?:%|percent))?\s+to\s+$")
 
