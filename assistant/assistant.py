@@ -74,7 +74,8 @@ class Assistant:
         self.answerer: Any = ExtractiveAnswerer(embedder, settings.abstain_below, settings.max_sentences,
                                                 max_candidates=settings.sentence_candidates,
                                                 reader=reader_for(settings.reader, settings.onnx_threads),
-                                                read_top=settings.reader_candidates, store=store, lexical=lexical)
+                                                read_top=settings.reader_candidates, store=store, lexical=lexical,
+                                                reread_top=settings.reader_rereads)
         self.prefer: Callable[[Answer, Answer], Answer] = better_supported  # judge between follow-up readings
         if chat_model is not None or settings.answerer != "extractive":  # a LangChain chat model answers
             from .answer.llm_answer import build_answerer

@@ -70,7 +70,11 @@ class Settings:
     reader: str = _setting(
         "shipped", "Short answers and no-answer decisions: 'shipped' (the trained reader), 'off', or a model directory."
     )
-    reader_candidates: int = _setting(3, "Best-scored candidate sentences the reader reads per question.")
+    reader_candidates: int = _setting(3, "Best-scored candidate sentences the reader reads to decide whether any answers.")
+    reader_rereads: int = _setting(
+        10, "Best-scored candidate sentences the reader reads, once one answers, to choose the one quoted first "
+        "(news factoid accuracy 0.61 -> 0.84: docs/evaluation.md)."
+    )
     onnx_threads: int = _setting(
         0, "ONNX Runtime intra-op threads per model call (embedding model, reader); 0: one per physical core "
         "(a server takes 1 unless set: 1.22x throughput for 50 clients, docs/benchmarks.md)."
@@ -149,7 +153,7 @@ class Settings:
             if f.type in ("Path", Path) and not isinstance(value, Path):
                 object.__setattr__(self, f.name, Path(value))
         positive = ("embedding_batch_size", "chunk_chars", "k", "candidates", "max_sentences", "sentence_candidates",
-                    "reader_candidates")
+                    "reader_candidates", "reader_rereads")
         for name in positive:
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name}={getattr(self, name)!r}: must be a positive integer")

@@ -41,10 +41,10 @@ def readings(assistant: Assistant, question: str, top: int) -> tuple[list[tuple[
     scored = answerer.score(question, vector, passages)
     if not scored:
         return [], float("-inf"), "", False
-    from assistant.answer.extractive import _window
+    from assistant.answer.reading import window_of
 
     candidates = [c for _, c in scored[:top]]
-    found = answerer.reader.read(question, [_window(c) for c in candidates])
+    found = answerer.reader.read(question, [window_of(c) for c in candidates])
     unmatched = bool(answerer.unmatched_names(question, passages))
     return [(r.answerable_score, r.text) for r in found], scored[0][0], scored[0][1].text, unmatched
 

@@ -83,7 +83,7 @@ def main() -> None:
     parser.add_argument("--timelines", type=Path, nargs="*", default=[], help="JSON: [{question, dates}]")
     parser.add_argument("--rows", type=Path, help="write every question's outcome here (JSONL)")
     args = parser.parse_args()
-    assistant = Assistant.from_settings(Settings(index_dir=args.index, corpus_dir=args.corpus, progress=False))
+    assistant = Assistant.from_settings(Settings.from_env(index_dir=args.index, corpus_dir=args.corpus, progress=False))
     began = time.perf_counter()
     assistant.ensure_index()
     print(f"index ready ({time.perf_counter() - began:.0f} s)", file=sys.stderr, flush=True)

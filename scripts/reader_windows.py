@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from assistant import Assistant, Settings  # noqa: E402
-from assistant.answer.extractive import _window  # noqa: E402
+from assistant.answer.reading import window_of  # noqa: E402
 
 POOL = 16  # how deep to look for a window that holds the answer
 
@@ -47,7 +47,7 @@ def windows(assistant: Assistant, question: str, answers: list[str], top: int) -
     scored = [c for _, c in assistant.answerer.score(question, vector, passages)[:POOL]]
     out: dict[str, dict] = {}
     for rank, cand in enumerate(scored):
-        window = _window(cand)
+        window = window_of(cand)
         found = locate(window.text, answers)
         if rank >= top and (found is None or any(w["answer"] for w in out.values())):
             continue

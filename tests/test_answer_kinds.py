@@ -4,7 +4,8 @@ may then be quoted; a heading or a line of code around it stays context."""
 
 from __future__ import annotations
 
-from assistant.answer.extractive import _Candidate, _candidates, _sentence_at, quotable_kinds
+from assistant.answer.extractive import _candidates, quotable_kinds
+from assistant.answer.reading import Candidate, sentence_at
 from assistant.answer.retrieve import Passage
 from assistant.index.records import StoredChunk
 
@@ -22,22 +23,22 @@ def chunk() -> StoredChunk:
                        kinds=tuple(k for _, k in SENTENCES))
 
 
-def candidate(i: int) -> _Candidate:
+def candidate(i: int) -> Candidate:
     c = chunk()
     s, e = c.sentences[i]
-    return _Candidate(Passage(c, 1.0, None, None), s, e, TEXT[s:e])
+    return Candidate(Passage(c, 1.0, None, None), s, e, TEXT[s:e])
 
 
 def test_a_span_in_a_prose_neighbour_quotes_that_neighbour() -> None:
-    found = _sentence_at(candidate(1), TEXT.index("100"), TEXT.index("100") + 3)
+    found = sentence_at(candidate(1), TEXT.index("100"), TEXT.index("100") + 3)
     assert found.text == "The default is typically 100 connections."
 
 
 def test_a_span_in_a_heading_or_code_neighbour_keeps_the_sentence_read() -> None:
     read = candidate(2)
-    assert _sentence_at(read, 0, 15) is read  # "max_connections" of the heading
+    assert sentence_at(read, 0, 15) is read  # "max_connections" of the heading
     code = TEXT.index("pg_settings")
-    assert _sentence_at(read, code, code + 11) is read  # "pg_settings" of the line of code
+    assert sentence_at(read, code, code + 11) is read  # "pg_settings" of the line of code
 
 
 def test_headings_and_code_are_not_candidates_unless_asked_for() -> None:

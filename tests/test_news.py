@@ -77,3 +77,14 @@ def test_a_timeline_question_about_an_undated_article_is_answered_from_it(shippe
     answer = shipped.ask("What is the timeline of the joint document?")
     assert not answer.abstained and answer.timeline == []
     assert answer.citations[0].title.startswith("Japan, U.S. to Compile Joint Document")
+
+
+def test_the_sentence_that_holds_the_fact_answers_not_the_lead_that_restates_the_story(shipped: Assistant) -> None:
+    """The report's lead is the sentence most like the question ("... the second presidential debate
+    ..., which was slated for October 15, has been cancelled"); the reader, reading the next best
+    sentences too, answers from the one that says where (answer/reading.py)."""
+    answer = shipped.ask("Where was the second presidential debate to be held?", groups="*")
+    assert answer.short_answer == "Miami", answer.text
+    first = answer.citations[0]
+    assert "scheduled for October 15 in Miami" in first.quote and first.published[:10] == "2020-10-12"
+    assert first.quote[answer.short_answer_at.start:answer.short_answer_at.end] == "Miami"

@@ -14,7 +14,8 @@ answer the question. Each candidate sentence is scored by
   sentence of its section (between the headings around it), plus credit when the question names
   the section's heading (defaults.py).
 
-For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
+The reader (reader.py) then decides whether any of the best sentences answers, and which one
+answers best, with its short answer (reading.py). For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
 when it gives one. The answer abstains when the question names something no retrieved passage
 mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
 the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
@@ -25,7 +26,6 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..access import ANONYMOUS, Viewer
@@ -34,6 +34,7 @@ from .confidence import answer_confidence
 from .defaults import asks_default, lift_defaults, states_default
 from .asks import NUMBER, asks_yes_no, quotable_kinds, wants
 from .names import question_names, unmatched_names
+from .reading import Candidate, on_topic, read_answer
 from .reasons import with_reason
 from .terms import terms as _terms
 from ..ingest.dates import human_date
@@ -44,30 +45,11 @@ if TYPE_CHECKING:
     from ..index.embeddings import Embedder
     from ..index.lexical import LexicalIndex
     from ..index.store import Store
-    from .reader import Reader, Reading, Window
+    from .reader import Reader
     from .retrieve import Passage
 
 WEIGHTS = {"semantic": 1.0, "lexical": 0.35, "type": 0.08}
 MARGIN = 0.10  # sentences scoring within this of the best are quoted too (docs/evaluation.md)
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    passage: Passage
-    start: int
-    end: int
-    text: str
-
-
-
-@dataclass(frozen=True)
-class _Found:
-    """The reader's answer: the sentence holding it, the span in that sentence, the reading, its window's text."""
-
-    sentence: _Candidate
-    span: tuple[int, int]
-    reading: Reading
-    window: str
 
 
 class ExtractiveAnswerer:
@@ -75,12 +57,14 @@ class ExtractiveAnswerer:
 
     def __init__(self, embedder: Embedder, abstain_below: float = 0.3, max_sentences: int = 3,
                  max_candidates: int = 16, cache_size: int = 20_000, reader: Reader | None = None,
-                 read_top: int = 6, store: Store | None = None, lexical: LexicalIndex | None = None) -> None:
+                 read_top: int = 3, store: Store | None = None, lexical: LexicalIndex | None = None,
+                 reread_top: int = 10) -> None:
         self.embedder = embedder
         self.store = store  # sentence vectors computed at ingest (Store.sentence_vectors)
         self.lexical = lexical  # word counts: names the corpus is about need not be in the passages
         self.reader = reader  # finds the short answer and decides whether anything answers; None: off
-        self.read_top = read_top  # the best-scored candidate sentences the reader reads
+        self.read_top = read_top  # the best-scored candidate sentences the reader reads to decide (reading.py)
+        self.reread_top = reread_top  # ... and reads, once one answers, to choose the sentence quoted first
         self.abstain_below = abstain_below
         self.max_sentences = max_sentences
         self.max_candidates = max_candidates
@@ -89,7 +73,7 @@ class ExtractiveAnswerer:
         self._lock = threading.Lock()
 
     def score(self, question: str, vector: np.ndarray, passages: list[Passage],
-              limit: int | None = None) -> list[tuple[float, _Candidate]]:
+              limit: int | None = None) -> list[tuple[float, Candidate]]:
         """Every candidate sentence (the first ``limit``, default ``max_candidates``) with its score, best first."""
         candidates = _candidates(passages, limit or self.max_candidates, quotable_kinds(question))
         pattern = wants(question)
@@ -110,7 +94,7 @@ class ExtractiveAnswerer:
             scored.sort(key=lambda item: -item[0])
         return scored
 
-    def _vectors(self, candidates: list[_Candidate]) -> np.ndarray:
+    def _vectors(self, candidates: list[Candidate]) -> np.ndarray:
         """Sentence vectors: from the cache, else as stored at ingest, else (an index written before
         they were stored) embedded now, the costliest step a question could have."""
         import numpy as np
@@ -149,13 +133,14 @@ class ExtractiveAnswerer:
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         span, found, made = None, None, []
         if self.reader is not None:
-            found, made = self.read(question, [c for _, c in scored[: self.read_top]])
+            found, made = read_answer(self.reader, question, [c for _, c in scored[: max(self.read_top, self.reread_top)]],
+                                      decide=self.read_top)
             trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
             if found is None and best < trust:
                 return Answer(question=question, text=abstention(question), abstained=True)
             if found is not None:  # else the scorer is sure enough: the sentences, with no short answer
                 cand, span = found.sentence, found.span
-                if found.reading.answerable_score < self.reader.short_answer_above or not _on_topic(question, found.window):
+                if found.reading.answerable_score < self.reader.short_answer_above or not on_topic(question, found.window):
                     # it answers, but a phrase this unsure is more often wrong than right; or it is read
                     # from a passage about something else ("Who is the U.S. ambassador to Japan?" is not
                     # answered "China" from "China, a neighbor of Japan, ..."): the quotes answer alone
@@ -192,33 +177,6 @@ class ExtractiveAnswerer:
         common = None if lexical is None or store is None else lambda name: lexical.is_common(store, name, viewer)
         return unmatched_names(question, texts, common)
 
-    def read(self, question: str, candidates: list[_Candidate]) -> tuple[_Found | None, list[Reading]]:
-        """The reader's answer, if any reading clears the reader's calibrated threshold, and every
-        reading made (in the candidates' order; ``Reading.window`` is the candidate's index).
-
-        The first sentence in the scorer's order that the reader says answers wins (the reader
-        verifies, the scorer ranks), so the best-scored one is read alone first and the others only
-        when it does not answer: a question the top sentence answers costs one window, not all. An
-        answer found in another sentence's window counts only if that window shares a content word
-        with the question besides its names (``_on_topic``)."""
-        windows = [_window(c) for c in candidates]
-        made: list[Reading] = []
-        for group in (range(0, min(1, len(windows))), range(1, len(windows))):
-            readings = self.reader.read(question, [windows[i] for i in group])  # type: ignore[union-attr]
-            made += [replace(r, window=i) for i, r in zip(group, readings)]
-            for i, reading in zip(group, readings):
-                if reading.answerable_score < self.reader.threshold or not reading.text.strip():  # type: ignore[union-attr]
-                    continue
-                window, chunk = windows[i], candidates[i].passage.chunk
-                start = chunk.start + window.offset + reading.start  # article offsets of the span
-                end = chunk.start + window.offset + reading.end
-                cand = _sentence_at(candidates[i], start, end)
-                start, end = max(start, cand.start), min(end, cand.end)  # a span across sentences is cut to one
-                if start < end and (i == 0 or _on_topic(question, window.text)):
-                    return _Found(cand, (start - cand.start, end - cand.start), replace(reading, window=i),
-                                  window.text), made
-        return None, made
-
 
 _RANGE_START = re.compile(r"\b\d[\d,./-]*(?:\s*(?:%|percent))?\s+to\s+$")
 
@@ -235,38 +193,10 @@ def whole_range(text: str, span: tuple[int, int]) -> tuple[int, int]:
     return (found.start(), span[1]) if found else span
 
 
-def _on_topic(question: str, text: str) -> bool:
-    """Whether the text holds a content word of the question besides its names: "Who is the prime
-    minister of Japan?" is not answered from "... if China tries to invade ..." (which names Japan)."""
-    topic = _terms(question) - _terms(" ".join(question_names(question)))
-    return not topic or bool(topic & _terms(text))
-
-
-def _window(cand: _Candidate) -> Window:
-    """The candidate sentence with its neighbours in the chunk, as the reader reads it."""
-    from .reader import Window
-
-    chunk = cand.passage.chunk
-    spans = [(s - chunk.start, e - chunk.start) for s, e in chunk.sentences]
-    index = next(i for i, (s, _) in enumerate(chunk.sentences) if s == cand.start)
-    return Window.around(chunk.text, spans, index)
-
-
-def _sentence_at(cand: _Candidate, start: int, end: int) -> _Candidate:
-    """The sentence of ``cand``'s chunk that holds article offsets [start, end): ``cand`` itself,
-    or a neighbour of prose (or of its own kind) when the reader's answer lies in the context around it."""
-    chunk = cand.passage.chunk
-    kind = {s: k for (s, _), k in zip(chunk.sentences, chunk.kinds)}
-    for s, e in chunk.sentences:
-        if s <= start and end <= e and s != cand.start and kind.get(s, "prose") in ("prose", kind.get(cand.start)):
-            return _Candidate(cand.passage, s, e, chunk.between(s, e))
-    return cand  # the span is cut to the candidate: a heading, code or table row around it is context only
-
-
-def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = frozenset({"prose"})) -> list[_Candidate]:
+def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = frozenset({"prose"})) -> list[Candidate]:
     """Sentences of the passages of the quotable ``kinds``, best passage first, each sentence once."""
     seen: set[tuple[str, int]] = set()
-    out: list[_Candidate] = []
+    out: list[Candidate] = []
     for passage in passages:
         chunk = passage.chunk
         for number, (start, end) in enumerate(chunk.sentences):
@@ -279,15 +209,15 @@ def _candidates(passages: list[Passage], limit: int, kinds: frozenset[str] = fro
             if key in seen or (len(_terms(text)) < 3 and not states_default(text)) or text == chunk.title:
                 continue
             seen.add(key)
-            out.append(_Candidate(passage, start, end, text))
+            out.append(Candidate(passage, start, end, text))
             if len(out) == limit:
                 return out
     return out
 
 
-def _once(chosen: list[_Candidate]) -> list[_Candidate]:
+def _once(chosen: list[Candidate]) -> list[Candidate]:
     """Each sentence quoted once: two pages (or one page twice) may say it word for word."""
-    said: dict[str, _Candidate] = {}
+    said: dict[str, Candidate] = {}
     for cand in chosen:
         said.setdefault(" ".join(cand.text.lower().split()), cand)
     return list(said.values())

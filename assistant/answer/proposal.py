@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from .decision import features
 from .asks import asks_yes_no
-from .extractive import MARGIN, ExtractiveAnswerer, _Candidate, _once, _sentence_at, _window
+from .extractive import MARGIN, ExtractiveAnswerer, _once
+from .reading import Candidate, sentence_at, window_of
 from .names import question_names
 from .reasons import with_reason
 
@@ -29,11 +30,11 @@ class Proposal:
     answer's offsets in the first, the decision's features, the names no passage mentions, and
     every candidate sentence with its scorer score (best first)."""
 
-    chosen: list[_Candidate]
+    chosen: list[Candidate]
     span: tuple[int, int] | None
     features: dict[str, float]
     unmatched: list[str]
-    scored: list[tuple[float, _Candidate]]
+    scored: list[tuple[float, Candidate]]
 
 
 def propose(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, passages: list[Passage]) -> Proposal | None:
@@ -46,7 +47,7 @@ def propose(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, pas
     if not scored:
         return None
     top = [c for _, c in scored[: answerer.read_top]]
-    windows = [_window(c) for c in top]
+    windows = [window_of(c) for c in top]
     readings = answerer.reader.read(question, windows)  # type: ignore[union-attr]
     usable = [r for r in readings if r.text.strip()]
     best = max(usable, key=lambda r: r.answerable_score, default=None)
@@ -55,7 +56,7 @@ def propose(answerer: ExtractiveAnswerer, question: str, vector: np.ndarray, pas
         chunk, window = top[best.window].passage.chunk, windows[best.window]
         start = chunk.start + window.offset + best.start  # article offsets of the span
         end = chunk.start + window.offset + best.end
-        first = _sentence_at(top[best.window], start, end)
+        first = sentence_at(top[best.window], start, end)
         start, end = max(start, first.start), min(end, first.end)  # a span across sentences is cut to one
         span = (start - first.start, end - first.start) if start < end else None
     names = question_names(question)

@@ -132,7 +132,7 @@ def _settings(assistant: Assistant) -> dict[str, Any]:
 
     s = assistant.settings
     names = ("chunk_chars", "chunk_overlap_chars", "k", "candidates", "rrf_k", "max_sentences", "abstain_below",
-             "sentence_candidates", "reader", "reader_candidates")
+             "sentence_candidates", "reader", "reader_candidates", "reader_rereads")
     return {**{n: getattr(s, n) for n in names}, "weights": dict(extractive.WEIGHTS),
             "margin": getattr(extractive, "MARGIN", None)}
 
