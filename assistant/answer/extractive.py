@@ -15,8 +15,8 @@ answer the question. Each candidate sentence is scored by
   the section's heading (defaults.py).
 
 The reader (reader.py) then decides whether any of the best sentences answers, and which one
-answers best, with its short answer (reading.py). For a "why" question whose best sentence gives no reason, the sentence after it is quoted next
-when it gives one. The answer abstains when the question names something no retrieved passage
+answers best, with its short answer (reading.py). For a "why" question whose best sentence gives
+no reason, the sentence after it is quoted next when it gives one. The answer abstains when the question names something no retrieved passage
 mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
 the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
 """
@@ -133,8 +133,8 @@ class ExtractiveAnswerer:
         chosen = [c for s, c in scored[: self.max_sentences] if s >= max(self.abstain_below, best - MARGIN)]
         span, found, made = None, None, []
         if self.reader is not None:
-            found, made = read_answer(self.reader, question, [c for _, c in scored[: max(self.read_top, self.reread_top)]],
-                                      decide=self.read_top)
+            top = [c for _, c in scored[: max(self.read_top, self.reread_top)]]
+            found, made = read_answer(self.reader, question, top, decide=self.read_top)
             trust = self.reader.trust_yes_no_above if asks_yes_no(question) else self.reader.trust_scorer_above
             if found is None and best < trust:
                 return Answer(question=question, text=abstention(question), abstained=True)

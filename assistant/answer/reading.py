@@ -88,9 +88,8 @@ def read_answer(reader: Reader, question: str, candidates: list[Candidate],
     best = max((f for f in (_found(reader, question, candidates[i], windows[i], alone[i]) for i in same)
                 if f is not None and (not number or NUMBER.search(f.reading.text))),
                key=lambda f: f.reading.answerable_score, default=None)
-    if best is not None and best.reading.answerable_score >= alone[found.reading.window].answerable_score + SWITCH_MARGIN:
-        return best, made
-    return found, made
+    bar = alone[found.reading.window].answerable_score + SWITCH_MARGIN  # the answering window, read alone
+    return (best if best is not None and best.reading.answerable_score >= bar else found), made
 
 
 def _found(reader: Reader, question: str, cand: Candidate, window: Window, reading: Reading) -> Found | None:
