@@ -16,9 +16,10 @@ answer the question. Each candidate sentence is scored by
 
 The reader (reader.py) then decides whether any of the best sentences answers, and which one
 answers best, with its short answer (reading.py). For a "why" question whose best sentence gives
-no reason, the sentence after it is quoted next when it gives one. The answer abstains when the question names something no retrieved passage
-mentions (names.py) or the best sentence scores below ``abstain_below``: a threshold calibrated on
-the SQuAD 2.0 dev set (see docs/evaluation.md), not on one question.
+no reason, the sentence after it is quoted next when it gives one. The answer abstains when the
+question names something no retrieved passage mentions (names.py) or the best sentence scores
+below ``abstain_below``: a threshold calibrated on the SQuAD 2.0 dev set (see
+docs/evaluation.md), not on one question.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from .answers import CHECKED_HEADING, Answer, Citation, ShortAnswerAt, abstentio
 from .confidence import answer_confidence
 from .defaults import asks_default, lift_defaults, states_default
 from .asks import NUMBER, asks_yes_no, quotable_kinds, wants
-from .names import question_names, unmatched_names
+from .names import unmatched_names
 from .reading import Candidate, on_topic, read_answer
 from .reasons import with_reason
 from .terms import terms as _terms
